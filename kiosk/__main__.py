@@ -1,0 +1,48 @@
+"""``python -m kiosk <command>``: one entry point, each command in the module that owns its job.
+
+Commands are imported lazily so that ``--help`` is instant and a command that needs pygame or a model does
+not load them for the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# command -> (module, function, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("kiosk.app", "main", "start the kiosk (UI, camera, sealing)"),
+    "demo": ("kiosk.demo", "main", "play one scripted citizen session, optionally headless"),
+    "synth": ("kiosk.synth.cli", "main", "render synthetic SPECIMEN credentials and camera scenes"),
+    "read-card": ("kiosk.vision.cli", "read_card_main", "read a credential's front/back images"),
+    "face-match": ("kiosk.face.cli", "face_match_main", "compare two face images 1:1"),
+    "liveness": ("kiosk.face.cli", "liveness_main", "check a folder of selfie frames for liveness"),
+    "store": ("kiosk.store.cli", "main", "sealed record store: stats, verify, purge"),
+    "config": ("kiosk.config_cli", "main", "validate and print the effective configuration"),
+}
+
+
+def _usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: python -m kiosk <command> [options]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += ["", "Every command has --help."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module_name, func_name, _ = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    return int(getattr(module, func_name)(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

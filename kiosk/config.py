@@ -1,0 +1,281 @@
+"""Typed, layered configuration.
+
+Layers, later wins: the defaults below → a TOML file (``/etc/apoyo-kiosk/kiosk.toml``, or the path in
+``APOYO_KIOSK_CONFIG``) → environment variables ``APOYO_<SECTION>_<FIELD>`` (e.g. ``APOYO_UI_LANGUAGE=en``).
+Everything is validated once, at start, by :func:`load_config`; an error names the key and the problem.
+
+Each section is a frozen dataclass; every field has a default and, where it has one, its unit in its name
+(``_s`` seconds, ``_px`` pixels, ``_mb`` megabytes). Field metadata may carry ``choices``, ``min`` and ``max``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/apoyo-kiosk/kiosk.toml")
+DEFAULT_DATA_DIR = Path("/var/lib/apoyo-kiosk")
+ENV_PREFIX = "APOYO_"
+
+
+def _f(default: Any, *, choices: tuple[Any, ...] | None = None, min: float | None = None,  # noqa: A002
+       max: float | None = None, doc: str = "") -> Any:  # noqa: A002
+    meta = {"choices": choices, "min": min, "max": max, "doc": doc}
+    if isinstance(default, (list, dict)):
+        raise TypeError("use tuples for sequence defaults so configs stay immutable")
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    id: str = _f("dev-kiosk-0001", doc="device identifier, set at provisioning")
+    data_dir: str = _f(str(DEFAULT_DATA_DIR), doc="records, keys, audit log; repository ./var in development")
+    mode: str = _f("self-service", choices=("self-service", "operator"),
+                   doc="self-service at a module office, operator for field teams (operator PIN)")
+    dev_mode: bool = _f(False, doc="development: windowed UI, development central key pair allowed")
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    source: str = _f("scripted", choices=("scripted", "opencv", "picamera2"))
+    preview_width_px: int = _f(640, min=160, max=1920)
+    preview_height_px: int = _f(480, min=120, max=1080)
+    still_width_px: int = _f(2304, min=320, max=4608)
+    still_height_px: int = _f(1296, min=240, max=2592)
+    opencv_device: int = _f(0, min=0, max=63, doc="index of the USB camera for the opencv source")
+    scripted_dir: str = _f("", doc="folder of images the scripted camera plays; empty = synthetic scenes")
+    frame_rate_fps: float = _f(30.0, min=1.0, max=120.0)
+    frame_timeout_s: float = _f(2.0, min=0.1, max=30.0, doc="no frame for this long = camera lost")
+    autofocus: bool = _f(True, doc="continuous autofocus on the Camera Module 3")
+
+
+@dataclass(frozen=True)
+class CredentialConfig:
+    accepted_models: tuple[str, ...] = _f(("E", "F", "G", "H"), doc="card models accepted (FACTS §1)")
+    vigencia_extensions: tuple[str, ...] = _f(
+        (), doc="extensions by INE agreement, 'YEAR=YYYY-MM-DD' (cards marked YEAR valid until that date)")
+
+
+@dataclass(frozen=True)
+class VisionConfig:
+    min_card_fraction: float = _f(0.25, min=0.05, max=0.95, doc="card width / frame width needed")
+    focus_min: float = _f(60.0, min=0.0, doc="minimum sharpness score of the rectified card")
+    glare_fraction_max: float = _f(0.02, min=0.0, max=1.0)
+    stable_time_s: float = _f(0.6, min=0.0, max=5.0, doc="card good and still this long before auto-capture")
+    mrz_vote_frames: int = _f(3, min=1, max=15)
+    threads: int = _f(2, min=1, max=8)
+
+
+@dataclass(frozen=True)
+class FaceConfig:
+    model_variant: str = _f("fp16", choices=("fp32", "fp16", "int8"))
+    match_threshold: float = _f(0.6, min=0.1, max=1.5, doc="Euclidean distance below which faces match")
+    max_match_attempts: int = _f(3, min=1, max=10)
+    threads: int = _f(2, min=1, max=8)
+    liveness_challenges: tuple[str, ...] = _f(("blink", "turn_left", "turn_right"))
+    liveness_steps: int = _f(2, min=1, max=5, doc="how many challenges a citizen is asked for")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    jpeg_quality: int = _f(85, min=30, max=100)
+    aead: str = _f("auto", choices=("auto", "chacha20poly1305", "aes256gcm"))
+    min_free_mb: int = _f(200, min=1, doc="refuse new captures below this free space")
+    warn_free_mb: int = _f(1000, min=1, doc="warn technicians below this free space")
+    purge_grace_days: float = _f(30.0, min=0.0, doc="keep synced records this long after a verified receipt")
+    central_public_key: str = _f("", doc="path of the pinned central X25519 public key; empty = data_dir/keys")
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    language: str = _f("es", choices=("es", "en"))
+    width_px: int = _f(800, min=320, max=3840)
+    height_px: int = _f(480, min=240, max=3840)
+    fullscreen: bool = _f(True)
+    high_contrast: bool = _f(False)
+    large_text: bool = _f(False)
+    voice: bool = _f(False, doc="read each step aloud with espeak-ng")
+    idle_timeout_s: float = _f(60.0, min=5.0, max=3600.0)
+    idle_countdown_s: float = _f(15.0, min=3.0, max=120.0)
+    operator_pin_attempts: int = _f(3, min=1, max=10)
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    phone: str = _f("800 433 2000", doc="support centre phone shown on the help screen")
+    email: str = _f("soporte@example.invalid")
+    hours: str = _f("Lunes a viernes 9:00–18:00")
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    host: str = _f("127.0.0.1")
+    port: int = _f(8443, min=1, max=65535)
+
+
+@dataclass(frozen=True)
+class Config:
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    credential: CredentialConfig = field(default_factory=CredentialConfig)
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    face: FaceConfig = field(default_factory=FaceConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
+    support: SupportConfig = field(default_factory=SupportConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.device.data_dir)
+
+
+def _coerce(key: str, raw: Any, typ: Any, from_env: bool) -> Any:
+    origin = typing.get_origin(typ)
+    if typ is bool:
+        if isinstance(raw, bool):
+            return raw
+        if from_env and isinstance(raw, str) and raw.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(key, f"expected true or false, got {raw!r}")
+    if typ is int:
+        if isinstance(raw, bool):
+            raise ConfigError(key, f"expected a whole number, got {raw!r}")
+        if isinstance(raw, int):
+            return raw
+        if from_env and isinstance(raw, str):
+            try:
+                return int(raw.strip())
+            except ValueError:
+                pass
+        raise ConfigError(key, f"expected a whole number, got {raw!r}")
+    if typ is float:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        if from_env and isinstance(raw, str):
+            try:
+                return float(raw.strip())
+            except ValueError:
+                pass
+        raise ConfigError(key, f"expected a number, got {raw!r}")
+    if typ is str:
+        if isinstance(raw, str):
+            return raw
+        raise ConfigError(key, f"expected text, got {raw!r}")
+    if origin is tuple:
+        if from_env and isinstance(raw, str):
+            raw = [p.strip() for p in raw.split(",") if p.strip()]
+        if not isinstance(raw, (list, tuple)) or not all(isinstance(x, str) for x in raw):
+            raise ConfigError(key, f"expected a list of text values, got {raw!r}")
+        return tuple(raw)
+    raise ConfigError(key, f"unsupported type {typ}")  # pragma: no cover - a programming error
+
+
+def _check(key: str, value: Any, meta: Mapping[str, Any]) -> None:
+    choices = meta.get("choices")
+    if choices is not None:
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            if v not in choices:
+                raise ConfigError(key, f"{v!r} is not one of {', '.join(map(str, choices))}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and value < lo:
+        raise ConfigError(key, f"{value} is below the minimum {lo}")
+    if hi is not None and value > hi:
+        raise ConfigError(key, f"{value} is above the maximum {hi}")
+
+
+def _section_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build_section(name: str, cls: type, file_values: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    hints = _section_types(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(file_values) - set(known)
+    if unknown:
+        raise ConfigError(f"{name}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for fname, fdef in known.items():
+        key = f"{name}.{fname}"
+        typ = hints[fname]
+        if isinstance(typ, types.UnionType):  # pragma: no cover - not used by sections
+            raise ConfigError(key, "optional fields are not supported")
+        value = fdef.default
+        if fname in file_values:
+            value = _coerce(key, file_values[fname], typ, from_env=False)
+        env_key = f"{ENV_PREFIX}{name}_{fname}".upper()
+        if env_key in env:
+            value = _coerce(env_key, env[env_key], typ, from_env=True)
+        _check(key, value, fdef.metadata)
+        values[fname] = value
+    return cls(**values)
+
+
+def _cross_checks(cfg: Config) -> None:
+    if cfg.store.warn_free_mb < cfg.store.min_free_mb:
+        raise ConfigError("store.warn_free_mb", "must be at least store.min_free_mb")
+    for item in cfg.credential.vigencia_extensions:
+        year, sep, date = item.partition("=")
+        if not sep or not year.isdigit() or len(year) != 4 or len(date) != 10:
+            raise ConfigError("credential.vigencia_extensions", f"{item!r} is not 'YEAR=YYYY-MM-DD'")
+    unknown = set(cfg.credential.accepted_models) - set("ABCDEFGH")
+    if unknown:
+        raise ConfigError("credential.accepted_models", f"unknown card model(s) {sorted(unknown)}")
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Config:
+    """Build and validate the configuration.
+
+    ``path``: TOML file; default ``$APOYO_KIOSK_CONFIG`` or ``/etc/apoyo-kiosk/kiosk.toml`` (a missing default
+    file is fine, a missing explicit one is an error). ``overrides``: per-section values applied after the file
+    and before the environment (used by command-line flags such as ``--dev``).
+    Raises :class:`ConfigError` naming the key and the problem.
+    """
+    env = os.environ if env is None else env
+    explicit = path is not None or "APOYO_KIOSK_CONFIG" in env
+    cfg_path = Path(path) if path is not None else Path(env.get("APOYO_KIOSK_CONFIG", DEFAULT_CONFIG_PATH))
+    file_data: dict[str, Any] = {}
+    if cfg_path.exists():
+        try:
+            file_data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(cfg_path), f"not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(str(cfg_path), f"cannot be read: {exc.strerror}") from exc
+    elif explicit:
+        raise ConfigError(str(cfg_path), "file not found")
+    sections = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
+    unknown = set(file_data) - set(sections)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], f"unknown section (known: {', '.join(sections)})")
+    built: dict[str, Any] = {}
+    for name, factory in sections.items():
+        section_values = dict(file_data.get(name, {}))
+        if not isinstance(file_data.get(name, {}), dict):
+            raise ConfigError(name, "must be a table")
+        if overrides and name in overrides:
+            section_values.update(overrides[name])
+        built[name] = _build_section(name, factory, section_values, env)
+    cfg = Config(**built)
+    _cross_checks(cfg)
+    return cfg
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(key, default, doc) for every setting, for the README and ``--help`` output."""
+    rows = []
+    for sec in dataclasses.fields(Config):
+        for f in dataclasses.fields(sec.default_factory):  # type: ignore[arg-type]
+            rows.append((f"{sec.name}.{f.name}", f.default, f.metadata.get("doc", "")))
+    return rows

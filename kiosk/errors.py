@@ -1,0 +1,65 @@
+"""The kiosk's error hierarchy.
+
+Each error also inherits the builtin a caller would naturally catch (ValueError, RuntimeError, OSError), so
+code outside the kiosk keeps working, and every message is one a technician or citizen can act on.
+"""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """Base of every error the kiosk raises on purpose."""
+
+
+class ConfigError(KioskError, ValueError):
+    """A configuration value is missing or wrong; the message names the key and the problem."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class InvalidField(KioskError, ValueError):
+    """A credential field (MRZ, CURP, clave de elector, ...) is malformed; names the field and why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class CameraError(KioskError, RuntimeError):
+    """The camera failed in a way the UI can show."""
+
+
+class CameraUnavailable(CameraError):
+    """No camera could be opened, or it disconnected."""
+
+
+class CameraTimeout(CameraError):
+    """The camera delivered no frame within the allowed time."""
+
+
+class ImageError(KioskError, ValueError):
+    """An image file or buffer could not be decoded or is unusable."""
+
+
+class ModelError(KioskError, RuntimeError):
+    """A model file is missing, corrupt, or no inference runtime is installed."""
+
+
+class StoreError(KioskError, RuntimeError):
+    """The sealed record store cannot accept or return data."""
+
+
+class StorageFull(StoreError, OSError):
+    """Free space is below the floor; no new capture may start."""
+
+
+class KeyMissing(StoreError):
+    """A device or central key is missing or unreadable."""
+
+
+class IntegrityError(KioskError, ValueError):
+    """A sealed record, receipt or audit entry failed verification (one opaque error, as fernet does)."""
