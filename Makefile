@@ -13,6 +13,12 @@ DATA_DIR ?= $(CURDIR)/var
 # espeak-ng for optional voice guidance.
 APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng
 APT_BENCH := tesseract-ocr
+# On a Raspberry Pi the camera stack comes from Raspberry Pi OS (never pip), and the venv must see it.
+IS_PI := $(shell grep -qs "Raspberry Pi" /proc/device-tree/model && echo yes)
+ifeq ($(IS_PI),yes)
+APT_RUNTIME += python3-picamera2
+VENV_FLAGS := --system-site-packages
+endif
 
 .PHONY: help setup run test lint demo bench models clean distclean
 
@@ -28,7 +34,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/apt-ensure.sh
 	@bash scripts/apt-ensure.sh $(APT_RUNTIME)
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
