@@ -42,6 +42,7 @@ class DeviceConfig:
     mode: str = _f("self-service", choices=("self-service", "operator"),
                    doc="self-service at a module office, operator for field teams (operator PIN)")
     dev_mode: bool = _f(False, doc="development: windowed UI, development central key pair allowed")
+    operator_pin_file: str = _f("", doc="scrypt hash of the operator PIN (never the PIN); empty = data_dir/operator_pin")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class UIConfig:
     idle_timeout_s: float = _f(60.0, min=5.0, max=3600.0)
     idle_countdown_s: float = _f(15.0, min=3.0, max=120.0)
     operator_pin_attempts: int = _f(3, min=1, max=10)
+    operator_lockout_s: float = _f(300.0, min=10.0, max=86400.0, doc="operator PIN locked this long after too many errors")
+    max_card_attempts: int = _f(3, min=1, max=10, doc="card captures (unreadable, photocopy, 'not my data') per session")
+    receipt_timeout_s: float = _f(30.0, min=5.0, max=600.0, doc="the receipt returns to the welcome screen after this")
+    failsafe_timeout_s: float = _f(30.0, min=5.0, max=3600.0, doc="the failsafe screen returns to welcome after this")
 
 
 @dataclass(frozen=True)

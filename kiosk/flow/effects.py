@@ -1,0 +1,107 @@
+"""Effects: what the machine asks the outside world to do, as data named like commands.
+
+The controller hands them to ``kiosk.workers``; results come back as events (see ``events.py``) carrying the
+same ``job`` number. Effects never carry callbacks, so tests compare them with ``==``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.flow.session import RecordDraft
+
+
+@dataclass(frozen=True)
+class StartCardCapture:
+    """Start the camera (if needed) and auto-capture one side. Results: CardGuidance*, CardCaptured | CameraFailed."""
+
+    job: int
+    side: str  # 'front' | 'back'
+
+
+@dataclass(frozen=True)
+class StopCamera:
+    """Stop capturing (leaving a camera step, help, idle warning, reset). Idempotent."""
+
+
+@dataclass(frozen=True)
+class EvaluateCard:
+    """Check a hand-picked card model against the accepted models and the vigencia. Result: CardEvaluated."""
+
+    job: int
+    model: str
+    vigencia_year: int | None
+
+
+@dataclass(frozen=True)
+class CheckDuplicate:
+    """Has this credential already supported this process on this device? Result: DuplicateChecked."""
+
+    job: int
+    process_id: str
+    cic: str
+    identificador: str
+
+
+@dataclass(frozen=True)
+class StartSelfie:
+    """Start the selfie with a liveness challenge. ``challenges`` empty = the worker plans them
+    (``kiosk.face.liveness.plan_challenges``). Results: SelfieGuidance*, LivenessProgressed*, LivenessFinished."""
+
+    job: int
+    challenges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunFaceMatch:
+    """Compare the live selfie with the photo cut from the card. Result: FaceMatched."""
+
+    job: int
+    selfie: Any
+    reference: Any
+
+
+@dataclass(frozen=True)
+class SealRecord:
+    """Seal the record and commit it durably. Result: RecordSealed(folio) | SealFailed(reason)."""
+
+    job: int
+    draft: RecordDraft
+
+
+@dataclass(frozen=True)
+class CheckOperatorPin:
+    """Verify the operator PIN against the stored hash. Result: OperatorPinChecked."""
+
+    job: int
+    pin: str
+
+
+@dataclass(frozen=True)
+class CheckStorage:
+    """Check free space. Result: StorageChecked."""
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Read a catalog string aloud (voice guidance on). ``key`` is an i18n key such as 'voice.card_front'."""
+
+    key: str
+    language: str
+
+
+@dataclass(frozen=True)
+class WipeSession:
+    """The session ended: the controller scrubs the old session's images and drops every reference."""
+
+
+@dataclass(frozen=True)
+class AuditNote:
+    """Something an auditor should see ('session.cancelled', 'face.refused', ...). Never personal data."""
+
+    kind: str
+    detail: str = ""
+
+
+Effect = Any  # any of the dataclasses above

@@ -1,0 +1,108 @@
+"""A realistic ScreenModel for every State, made by walking the real machine with a SYNTHETIC citizen.
+
+For UI tests and screen previews (render every screen at every resolution) without a camera or models.
+The card photo and selfie are plain gray images when numpy is available, else None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from kiosk.flow import events as ev
+from kiosk.flow.machine import FlowSettings, Machine, fail, new_machine, step
+from kiosk.flow.screen_model import ScreenModel, build_screen_model
+from kiosk.flow.states import State
+
+SAMPLE_FIELDS = {
+    "surname_paternal": "MUESTRA", "surname_maternal": "EJEMPLO", "given_names": "ANA SOFIA",
+    "cic": "123456789", "identificador": "987654321", "seccion": "0542", "birth_date": "1990-05-17",
+    "sex": "M", "expiry_date": "2031-12-31", "vigencia_year": "2031",
+    "curp": "MUEA900517MDFSJN09", "clave_elector": "MSEJAN90051709M100",
+}
+
+
+def _image(h: int, w: int) -> Any:
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a runtime dependency
+        return None
+    return np.full((h, w, 3), 128, dtype=np.uint8)
+
+
+def sample_settings(processes: tuple[Any, ...] | None = None, **overrides: Any) -> FlowSettings:
+    """Settings with the development catalog's active processes (two aspirants in the first)."""
+    if processes is None:
+        from kiosk.catalog import development_catalog
+        processes = development_catalog().active(date(2027, 1, 15))
+    base = FlowSettings(processes=processes, support={"phone": "800 000 0000", "email": "ayuda@example.invalid",
+                                                      "hours": "Lunes a viernes 9:00–18:00"})
+    return dataclasses.replace(base, **overrides)
+
+
+def sample_screen_models(language: str = "es", settings: FlowSettings | None = None) -> dict[State, ScreenModel]:
+    """One ScreenModel per State (every member of the Enum)."""
+    s = settings or sample_settings(is_operator_mode=True)
+    out: dict[State, ScreenModel] = {}
+
+    def run(m: Machine, *events: Any) -> Machine:
+        for e in events:
+            m, _ = step(m, e)
+            out.setdefault(m.state, build_screen_model(m))
+        return m
+
+    m = new_machine(s, now_s=10.0)
+    m, _ = step(m, ev.LanguageChosen(language))
+    out[State.WELCOME] = build_screen_model(m)
+    m = run(m, ev.StartPressed(), ev.PinEntered("1234"))
+    m = run(m, ev.OperatorPinChecked(job=m.job, is_ok=True, operator_id="op-1"))
+    m = run(m, ev.ProcessChosen(s.processes[0].id), ev.AspirantChosen(s.processes[0].aspirants[0].id),
+            ev.ConsentGiven(), ev.CardGuidance(job=m.job + 1, guidance="card.move_closer", progress=0.4,
+                                               is_card_present=True))
+    front = ev.CardReading(side="front", image=_image(638, 1011), face_crop=_image(300, 240))
+    m = run(m, ev.CardGuidance(job=m.job, guidance="card.move_closer", progress=0.4, is_card_present=True))
+    out[State.CARD_FRONT] = build_screen_model(m)
+    m = run(m, ev.CardCaptured(job=m.job, side="front", reading=front))
+    back_no_model = ev.CardReading(side="back", image=_image(638, 1011), fields=SAMPLE_FIELDS, model=None)
+    m = run(m, ev.CardCaptured(job=m.job, side="back", reading=back_no_model), ev.CardModelChosen("G"))
+    m = run(m, ev.CardEvaluated(job=m.job, model="G", refusal_reason=None))
+    m = run(m, ev.DuplicateChecked(job=m.job, is_duplicate=True), ev.Confirmed(), ev.DataConfirmed(),
+            ev.PhotoConfirmed(), ev.SelfieTipsRead())
+    m = run(m, ev.LivenessProgressed(job=m.job, challenge="blink", guidance="face.blink", completed=0, total=2))
+    out[State.SELFIE] = build_screen_model(m)
+    m = run(m, ev.LivenessFinished(job=m.job, is_live=True, selfie=_image(480, 640), score=0.9))
+    m = run(m, ev.FaceMatched(job=m.job, is_match=False, distance=0.8, threshold=0.6), ev.RetryRequested())
+    m = run(m, ev.LivenessFinished(job=m.job, is_live=True, selfie=_image(480, 640), score=0.9))
+    m = run(m, ev.FaceMatched(job=m.job, is_match=True, distance=0.4, threshold=0.6), ev.HelpRequested(),
+            ev.HelpClosed())
+    m = run(m, ev.SignatureSubmitted(strokes=(ev.Stroke(points=((1.0, 1.0, 0.0), (50.0, 40.0, 0.2))),)),
+            ev.Confirmed())
+    m = run(m, ev.RecordSealed(job=m.job, folio="K1-000042-7Q"))
+    # the branches
+    r = new_machine(s, now_s=10.0)
+    r = run(r, ev.StartPressed(), ev.PinEntered("0000"))
+    r = run(r, ev.OperatorPinChecked(job=r.job, is_ok=True), ev.ProcessChosen(s.processes[0].id),
+            ev.AspirantChosen(s.processes[0].aspirants[0].id), ev.ConsentGiven())
+    refused = ev.CardReading(side="front", refusal_reason="card.photocopy")
+    r = run(r, ev.CardCaptured(job=r.job, side="front", reading=refused))
+    r = run(r, ev.RetryRequested(), ev.Tick(10.0 + s.idle_timeout_s + 1))
+    r = run(r, ev.StillHereConfirmed())
+    f = new_machine(s, now_s=10.0)
+    f, _ = fail(f, "camera.unavailable")
+    out[State.FAILSAFE] = build_screen_model(f)
+    o = new_machine(s, now_s=10.0)
+    o = run(o, ev.StorageChecked(is_ok=False, free_mb=12.0))
+    mr = new_machine(dataclasses.replace(s, max_match_attempts=1, is_operator_mode=False), now_s=10.0)
+    mr = run(mr, ev.StartPressed(), ev.ProcessChosen(s.processes[0].id),
+             ev.AspirantChosen(s.processes[0].aspirants[0].id), ev.ConsentGiven())
+    mr = run(mr, ev.CardCaptured(job=mr.job, side="front", reading=front))
+    back = dataclasses.replace(back_no_model, model="G")
+    mr = run(mr, ev.CardCaptured(job=mr.job, side="back", reading=back))
+    mr = run(mr, ev.DuplicateChecked(job=mr.job, is_duplicate=False), ev.DataConfirmed(), ev.PhotoConfirmed(),
+             ev.SelfieTipsRead())
+    mr = run(mr, ev.LivenessFinished(job=mr.job, is_live=False, reasons=("face.not_live",)))
+    missing = [st for st in State if st not in out]
+    if missing:  # pragma: no cover - a change to the graph broke the walk
+        raise RuntimeError(f"sample walk did not reach {[st.value for st in missing]}")
+    return out
