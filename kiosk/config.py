@@ -74,6 +74,18 @@ class VisionConfig:
     stable_time_s: float = _f(0.6, min=0.0, max=5.0, doc="card good and still this long before auto-capture")
     mrz_vote_frames: int = _f(3, min=1, max=15)
     threads: int = _f(2, min=1, max=8)
+    max_card_fraction: float = _f(0.97, min=0.3, max=1.0, doc="card width / frame width above which: move back")
+    frame_margin_fraction: float = _f(0.01, min=0.0, max=0.2, doc="corners must be this far inside the frame")
+    motion_max_fraction: float = _f(0.012, min=0.0, max=0.5,
+                                    doc="largest corner move between previews, as a fraction of card width")
+    exposure_min: float = _f(55.0, min=0.0, max=255.0, doc="mean card brightness (0-255) below which: more light")
+    exposure_max: float = _f(235.0, min=0.0, max=255.0, doc="mean card brightness above which: too bright")
+    mrz_min_score: float = _f(0.45, min=0.0, max=1.0, doc="every MRZ cell's glyph correlation must reach this")
+    mrz_min_margin: float = _f(0.05, min=0.0, max=1.0,
+                               doc="margin over the runner-up symbol needed on MRZ cells no check digit covers")
+    photocopy_saturation_max: float = _f(0.06, min=0.0, max=1.0,
+                                         doc="mean colour saturation of the card below which it looks photocopied")
+    screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")
 
 
 @dataclass(frozen=True)
@@ -89,11 +101,17 @@ class FaceConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     jpeg_quality: int = _f(85, min=30, max=100)
-    aead: str = _f("auto", choices=("auto", "chacha20poly1305", "aes256gcm"))
+    aead: str = _f("auto", choices=("auto", "chacha20poly1305", "aes256gcm"),
+                   doc="record cipher; auto = the faster of the two, measured once at start (Pi 4: no AES unit)")
     min_free_mb: int = _f(200, min=1, doc="refuse new captures below this free space")
     warn_free_mb: int = _f(1000, min=1, doc="warn technicians below this free space")
     purge_grace_days: float = _f(30.0, min=0.0, doc="keep synced records this long after a verified receipt")
-    central_public_key: str = _f("", doc="path of the pinned central X25519 public key; empty = data_dir/keys")
+    central_public_key: str = _f("", doc="path of the pinned central public keys file (sealing X25519 + receipt "
+                                     "Ed25519, JSON); empty = <data_dir>/keys/central_keys.json")
+    audit_checkpoint_every: int = _f(100, min=1, max=100_000,
+                                     doc="the device signs an audit checkpoint every this many entries")
+    busy_timeout_s: float = _f(5.0, min=0.1, max=120.0,
+                               doc="wait this long for another process (admin, sync) holding the database")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,257 @@
+"""Analyse full-resolution stills of the credential: detection, quality re-check, side, MRZ, model, photo, fraud.
+
+``analyse_back(still)`` reads and checks the MRZ; ``analyse_front(still, face_detector)`` crops the photo and
+finds the face in it; ``check_pair(front, back)`` cross-checks the two sides. Every result carries its
+guidance code (None = good), fraud report, rectified card and per-stage timings in ms. Bad stills (no card,
+two cards, black frame, ...) come back as results with a guidance code, never as exceptions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.config import CredentialConfig, VisionConfig
+from kiosk.credential.models import Acceptance, CardModel, check_acceptable
+from kiosk.credential.mrz import MrzParse
+from kiosk.errors import ImageError
+from kiosk.vision.card_detect import CardDetection, detect_cards
+from kiosk.vision.fraud import FraudReport, assess_fraud
+from kiosk.vision.mrz_read import classify_cells
+from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
+from kiosk.vision.quality import CardQuality, assess_card
+from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
+from kiosk.vision.side import classify_side
+
+STILL_WORK_WIDTH_PX = 1024
+# Photo block of models E-H: left side of the front (FACTS §1.2), as fractions of the rectified card.
+PHOTO_BOX = (0.02, 0.17, 0.35, 0.93)  # x0, y0, x1, y1
+
+FaceDetectorFn = Callable[[np.ndarray], Sequence[Any]]
+
+
+@dataclass
+class _Timer:
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings_ms[name] = round((now - self._t) * 1000.0, 2)
+        self._t = now
+
+
+@dataclass(frozen=True)
+class BackResult:
+    """The back of the card. ``is_accepted``: an MRZ was read with every check passing and the card is
+    acceptable (model and vigencia); otherwise ``guidance`` says what to do."""
+
+    guidance: str | None
+    detection: CardDetection | None
+    quality: CardQuality | None
+    side: str
+    rectified: np.ndarray | None = field(repr=False)
+    mrz_decision: MrzDecision | None
+    model: CardModel | None
+    acceptance: Acceptance | None
+    fraud: FraudReport
+    timings_ms: dict[str, float]
+
+    @property
+    def mrz(self) -> MrzParse | None:
+        """The parsed MRZ when it was accepted, else None."""
+        d = self.mrz_decision
+        return d.parse if d is not None and d.is_accepted else None
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.mrz is not None and self.acceptance is not None and self.acceptance.is_accepted
+
+
+@dataclass(frozen=True)
+class FrontResult:
+    """The front of the card. ``face_crop``: the photo block (BGR) when found; ``face_box``: the face in
+    rectified-card px (x0, y0, x1, y1) when a face detector was given and found one."""
+
+    guidance: str | None
+    detection: CardDetection | None
+    quality: CardQuality | None
+    side: str
+    rectified: np.ndarray | None = field(repr=False)
+    face_crop: np.ndarray | None = field(repr=False)
+    face_box: tuple[float, float, float, float] | None
+    fraud: FraudReport
+    timings_ms: dict[str, float]
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.guidance is None
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """Front/back consistency: ``flags`` holds 'front_back_mismatch' when the two sides disagree."""
+
+    is_consistent: bool
+    flags: tuple[str, ...]
+    details: dict[str, Any]
+
+
+def _check_still(still_bgr: Any) -> None:
+    if not isinstance(still_bgr, np.ndarray) or still_bgr.dtype != np.uint8 or still_bgr.ndim != 3 \
+            or still_bgr.shape[2] != 3 or min(still_bgr.shape[:2]) < 64:
+        raise ImageError("expected a colour (H×W×3 uint8) still of at least 64×64 px")
+
+
+def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer) -> tuple[CardDetection | None, CardQuality]:
+    found = detect_cards(still_bgr, STILL_WORK_WIDTH_PX)
+    detection = found[0] if found else None
+    timer.lap("detect")
+    quality = assess_card(still_bgr, detection, cfg)
+    timer.lap("quality")
+    return detection, quality
+
+
+def _rotate_180(detection: CardDetection) -> CardDetection:
+    return CardDetection(np.roll(detection.corners, 2, axis=0), detection.score, detection.other_cards)
+
+
+def model_from_mrz(decision: MrzDecision) -> CardModel | None:
+    """E/F vs G/H from the MRZ: G/H were issued from December 2019, so a vigencia (expiry year) after 2029
+    means G/H; 2029 or earlier an E/F. Issued-abroad variants (F/H) are not told apart by the MRZ."""
+    if decision.parse is None:
+        return None
+    return CardModel.G if decision.parse.fields.expiry_date.year >= 2030 else CardModel.E
+
+
+def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
+                 credential_cfg: CredentialConfig | None = None, today: date | None = None,
+                 voter: MrzVoter | None = None) -> BackResult:
+    """Read the back of the card in a full-resolution still.
+
+    ``voter``: votes this read with earlier stills of the same card (the caller resets it per card).
+    ``today`` (default: the system date) decides vigencia. Raises ImageError only when ``still_bgr`` is not
+    an image at all; every scene problem comes back as ``guidance``.
+    """
+    _check_still(still_bgr)
+    cfg = cfg or VisionConfig()
+    credential_cfg = credential_cfg or CredentialConfig()
+    today = today or date.today()
+    timer = _Timer()
+    detection, quality = _locate(still_bgr, cfg, timer)
+    empty = FraudReport()
+    if detection is None or quality.guidance in ("card.one_card_only", "card.move_into_frame", "card.not_found"):
+        return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
+                          timer.timings_ms)
+    rectified = rectify_card(still_bgr, detection.corners, CANONICAL_WIDTH_PX)
+    timer.lap("rectify")
+    cells = classify_cells(cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY))
+    timer.lap("mrz_ocr")
+    if cells is not None and cells.is_upside_down:
+        detection = _rotate_180(detection)
+        rectified = np.ascontiguousarray(rectified[::-1, ::-1])
+    if voter is not None:
+        voter.add(cells)
+        decision = voter.decide(today)
+    else:
+        decision = decide(cells.scores if cells is not None else None, cfg, today)
+    timer.lap("mrz_decide")
+    side = "back" if cells is not None else classify_side(rectified).side
+    fraud = assess_fraud(rectified, cfg)
+    timer.lap("fraud")
+    model = model_from_mrz(decision)
+    acceptance = None
+    if decision.is_accepted and decision.parse is not None and model is not None:
+        acceptance = check_acceptable(model, decision.parse.fields.expiry_date.year, today, credential_cfg)
+    guidance = _back_guidance(side, quality, decision, acceptance)
+    return BackResult(guidance, detection, quality, side, rectified, decision, model, acceptance, fraud,
+                      timer.timings_ms)
+
+
+def _back_guidance(side: str, quality: CardQuality, decision: MrzDecision, acceptance: Acceptance | None) -> str | None:
+    if decision.is_accepted:
+        return acceptance.reason if acceptance is not None and not acceptance.is_accepted else None
+    if side == "front":
+        return "card.flip_to_back"
+    if decision.reason in ("mrz.not_idmex",):
+        return "card.not_ine"
+    if not quality.is_ok:
+        return quality.guidance
+    return "card.mrz_unreadable"
+
+
+def analyse_front(still_bgr: np.ndarray, face_detector: FaceDetectorFn | None = None,
+                  cfg: VisionConfig | None = None) -> FrontResult:
+    """Check the front of the card in a full-resolution still and crop its photo.
+
+    ``face_detector``: a callable image → detections with ``.box_xyxy`` (e.g. ``FaceDetector().detect``);
+    without it the face is not looked for (``face_box`` None, no 'no_face' cue). Raises ImageError only when
+    ``still_bgr`` is not an image at all.
+    """
+    _check_still(still_bgr)
+    cfg = cfg or VisionConfig()
+    timer = _Timer()
+    detection, quality = _locate(still_bgr, cfg, timer)
+    empty = FraudReport()
+    if detection is None or quality.guidance in ("card.one_card_only", "card.move_into_frame", "card.not_found"):
+        return FrontResult(quality.guidance, detection, quality, "unknown", None, None, None, empty,
+                           timer.timings_ms)
+    rectified = rectify_card(still_bgr, detection.corners, CANONICAL_WIDTH_PX)
+    guess = classify_side(rectified)
+    if guess.side == "back":
+        timer.lap("side")
+        return FrontResult("card.flip_to_front", detection, quality, "back", rectified, None, None, empty,
+                           timer.timings_ms)
+    face_crop, face_box = _find_photo(rectified, face_detector)
+    if face_box is None and face_detector is not None:
+        # The photo is on the left of an upright card; a card held upside down has it on the right.
+        flipped = np.ascontiguousarray(rectified[::-1, ::-1])
+        crop2, box2 = _find_photo(flipped, face_detector)
+        if box2 is not None:
+            detection, rectified, face_crop, face_box = _rotate_180(detection), flipped, crop2, box2
+    timer.lap("photo")
+    fraud = assess_fraud(rectified, cfg)
+    if face_detector is not None:
+        fraud = fraud.with_flag("no_face", 0.0 if face_box is not None else 1.0, face_box is None)
+    timer.lap("fraud")
+    guidance = quality.guidance
+    if guidance is None and face_detector is not None and face_box is None:
+        guidance = "card.no_face"
+    side = "front" if face_box is not None else guess.side
+    return FrontResult(guidance, detection, quality, side, rectified, face_crop, face_box, fraud, timer.timings_ms)
+
+
+def _find_photo(rectified: np.ndarray, face_detector: FaceDetectorFn | None
+                ) -> tuple[np.ndarray, tuple[float, float, float, float] | None]:
+    h, w = rectified.shape[:2]
+    x0, y0, x1, y1 = (int(PHOTO_BOX[0] * w), int(PHOTO_BOX[1] * h), int(PHOTO_BOX[2] * w), int(PHOTO_BOX[3] * h))
+    crop = np.ascontiguousarray(rectified[y0:y1, x0:x1])
+    if face_detector is None:
+        return crop, None
+    faces = list(face_detector(crop))
+    if not faces:
+        return crop, None
+    bx0, by0, bx1, by1 = faces[0].box_xyxy
+    return crop, (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
+
+
+def check_pair(front: FrontResult, back: BackResult) -> PairCheck:
+    """Do the two stills show the same card? Compares what both sides carry: the card's colour scheme
+    (mean chroma of the rectified sides must be close) and, when the MRZ was accepted, nothing the front
+    could contradict without front OCR (see the module docs in the closing report)."""
+    details: dict[str, Any] = {}
+    flags: list[str] = []
+    if front.rectified is not None and back.rectified is not None:
+        f = cv2.cvtColor(cv2.resize(front.rectified, (128, 81), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
+        b = cv2.cvtColor(cv2.resize(back.rectified, (128, 81), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
+        chroma_gap = float(np.abs(np.median(f[:, :, 1:], axis=(0, 1)) - np.median(b[:, :, 1:], axis=(0, 1))).max())
+        details["chroma_gap"] = chroma_gap
+        if chroma_gap > 18.0:
+            flags.append("front_back_mismatch")
+    return PairCheck(not flags, tuple(flags), details)

@@ -1,0 +1,99 @@
+"""Vote MRZ cell scores across reads and decide whether a read can be accepted.
+
+Zero false accepts is the rule: a read is accepted only when (1) it parses as an INE TD1 MRZ, (2) every
+check digit passes (CIC, birth date, expiry date, composite), (3) every cell's glyph correlation reaches
+``mrz_min_score`` and (4) the cells no check digit protects (names, sex, nationality, 'IDMEX', the filler)
+beat their runner-up symbol by ``mrz_min_margin``. Nothing is ever "corrected" to make a check digit pass.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from kiosk.config import VisionConfig
+from kiosk.credential.mrz import MrzParse, parse_td1
+from kiosk.errors import InvalidField
+from kiosk.vision.mrz_read import UNCHECKED_CELLS, MrzCells, decode
+
+
+@dataclass(frozen=True)
+class MrzDecision:
+    """Outcome for one (voted) read.
+
+    ``reason``: None when accepted, else 'mrz.not_found', 'mrz.not_idmex' (another document's MRZ),
+    'mrz.invalid' (a field is structurally impossible), 'mrz.check_failed' or 'mrz.low_confidence'.
+    ``lines``: the text as read (also when rejected; for diagnostics, never for business use).
+    ``checks``: per-check-digit status when the lines parse. ``n_reads``: reads voted.
+    """
+
+    is_accepted: bool
+    reason: str | None
+    lines: tuple[str, str, str] | None = None
+    parse: MrzParse | None = None
+    checks: dict[str, bool] | None = None
+    min_score: float = 0.0
+    min_unchecked_margin: float = 0.0
+    n_reads: int = 0
+    invalid_field: str | None = None
+
+
+def decide(scores: np.ndarray | None, cfg: VisionConfig, today: date | None = None, n_reads: int = 1) -> MrzDecision:
+    """Accept or reject the read given by (3, 30, 37) cell scores (None = no MRZ located)."""
+    if scores is None:
+        return MrzDecision(False, "mrz.not_found", n_reads=n_reads)
+    lines, chosen, margin = decode(scores)
+    min_score = float(chosen.min())
+    min_margin = float(margin[UNCHECKED_CELLS].min())
+    base = {"lines": lines, "min_score": min_score, "min_unchecked_margin": min_margin, "n_reads": n_reads}
+    try:
+        parsed = parse_td1(lines, today=today)
+    except InvalidField as exc:
+        reason = "mrz.not_idmex" if exc.field == "document_code" and min_margin >= cfg.mrz_min_margin else \
+            "mrz.invalid"
+        return MrzDecision(False, reason, invalid_field=exc.field, **base)
+    base["parse"] = parsed
+    base["checks"] = dict(parsed.checks)
+    if not parsed.is_valid:
+        return MrzDecision(False, "mrz.check_failed", **base)
+    if min_score < cfg.mrz_min_score or min_margin < cfg.mrz_min_margin:
+        return MrzDecision(False, "mrz.low_confidence", **base)
+    return MrzDecision(True, None, **base)
+
+
+class MrzVoter:
+    """Averages the cell scores of the last ``cfg.mrz_vote_frames`` reads of the same card."""
+
+    def __init__(self, cfg: VisionConfig) -> None:
+        self._cfg = cfg
+        self._reads: deque[np.ndarray] = deque(maxlen=cfg.mrz_vote_frames)
+
+    def add(self, cells: MrzCells | None) -> None:
+        """Add one read; None (MRZ not located) is ignored."""
+        if cells is not None:
+            self._reads.append(cells.scores)
+
+    @property
+    def n_reads(self) -> int:
+        return len(self._reads)
+
+    def reset(self) -> None:
+        """Forget every read (a new card)."""
+        self._reads.clear()
+
+    def decide(self, today: date | None = None) -> MrzDecision:
+        """Decision on the averaged scores; each single read is also tried, the first accepted one wins
+        only if the average is not itself accepted (a blurred read must not veto a sharp one)."""
+        if not self._reads:
+            return decide(None, self._cfg, today, 0)
+        voted = decide(np.mean(np.stack(self._reads), axis=0), self._cfg, today, len(self._reads))
+        if voted.is_accepted or len(self._reads) == 1:
+            return voted
+        for scores in reversed(self._reads):
+            single = decide(scores, self._cfg, today, 1)
+            if single.is_accepted:
+                return single
+        return voted
