@@ -6,7 +6,7 @@ same ``job`` number. Effects never carry callbacks, so tests compare them with `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.flow.session import RecordDraft
@@ -58,8 +58,8 @@ class RunFaceMatch:
     """Compare the live selfie with the photo cut from the card. Result: FaceMatched."""
 
     job: int
-    selfie: Any
-    reference: Any
+    selfie: Any = field(compare=False)
+    reference: Any = field(compare=False)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Two families reach :func:`kiosk.flow.machine.step`:
   of jobs it no longer waits for (the citizen cancelled, opened help, or the step moved on), so a late frame
   can never leak into the next step or the next citizen.
 
-Images are carried as opaque objects (numpy arrays in practice); the flow never looks inside them.
+Images are carried as opaque objects (numpy arrays in practice); the flow never looks inside them, and they
+are left out of ``==`` (``field(compare=False)``) so comparing events or sessions never compares pixels.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ class CardReading:
     """
 
     side: str  # 'front' | 'back'
-    image: Any = None  # rectified card image (BGR) kept for the record
+    image: Any = field(default=None, compare=False)  # rectified card image (BGR) kept for the record
     fields: Mapping[str, str] = field(default_factory=dict)
     model: str | None = None
     refusal_reason: str | None = None
-    face_crop: Any = None  # front only: the photo printed on the card
+    face_crop: Any = field(default=None, compare=False)  # front only: the photo printed on the card
     fraud_flags: tuple[str, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)  # scores and timings, no personal data
 
@@ -239,7 +240,7 @@ class LivenessProgressed:
 class LivenessFinished:
     job: int
     is_live: bool
-    selfie: Any = None  # best frame of the sequence (BGR), for the match and the record
+    selfie: Any = field(default=None, compare=False)  # best frame of the sequence (BGR), for the match and the record
     score: float = 0.0
     reasons: tuple[str, ...] = ()  # codes such as 'face.not_live', 'face.timeout'
 

@@ -28,7 +28,7 @@ class Session:
     card_model: str | None = None  # detected, or picked by the citizen
     is_model_picked: bool = False
     is_duplicate: bool = False
-    selfie: Any = None  # best live frame
+    selfie: Any = field(default=None, compare=False)  # best live frame
     liveness_score: float | None = None
     match_distance: float | None = None
     match_threshold: float | None = None
@@ -39,7 +39,8 @@ class Session:
 
     @property
     def is_empty(self) -> bool:
-        return self == Session()
+        """True when nothing of a citizen is held (images included, which ``==`` ignores)."""
+        return self == Session() and self.selfie is None
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,10 @@ class RecordDraft:
     card_model: str
     is_model_picked: bool
     fields: Mapping[str, str]  # MRZ fields (see CardReading)
-    front_image: Any
-    back_image: Any
-    face_crop: Any
-    selfie: Any
+    front_image: Any = field(compare=False)
+    back_image: Any = field(compare=False)
+    face_crop: Any = field(compare=False)
+    selfie: Any = field(compare=False)
     liveness_score: float
     match_distance: float
     match_threshold: float
