@@ -13,6 +13,9 @@ from typing import Any
 from kiosk.flow.machine import CARD_MODELS, RETRYABLE_CARD_REASONS, Machine, countdown_s
 from kiosk.flow.states import STEP_TOTAL, STEPS, State
 
+#: Version of the privacy notice text (kiosk/ui/locales) recorded with every consent; bump it with the text.
+NOTICE_VERSION = "aviso-simplificado-2026.1"
+
 
 @dataclass(frozen=True)
 class AspirantItem:
