@@ -1,0 +1,99 @@
+"""Every string the citizen sees, from catalogs (``kiosk/ui/locales/<lang>.json``), es-MX first, then English.
+
+The vision and face pipelines ship their guidance texts as ``GUIDANCE_TEXT: {code: {'es': ..., 'en': ...}}``
+(``kiosk.vision.guidance`` and ``kiosk.face.guidance``); they are merged in under their codes when those
+modules exist, so a guidance code such as ``card.move_closer`` is looked up like any other key.
+A key missing from a language falls back to Spanish, then to the key itself (visible, and recorded in
+:attr:`Translator.missing` so tests can fail on it).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+LOCALES_DIR = Path(__file__).with_name("locales")
+GUIDANCE_MODULES: tuple[str, ...] = ("kiosk.vision.guidance", "kiosk.face.guidance")
+
+
+def _load_catalog(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read the string catalog {path}: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ValueError(f"string catalog {path} must be a flat JSON object of strings")
+    return data
+
+
+def _guidance_texts() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for name in GUIDANCE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        table = getattr(module, "GUIDANCE_TEXT", None)
+        if isinstance(table, Mapping):
+            for code, texts in table.items():
+                if isinstance(texts, Mapping):
+                    merged.setdefault(str(code), {}).update({str(k): str(v) for k, v in texts.items()})
+    return merged
+
+
+@functools.lru_cache(maxsize=1)
+def catalogs() -> dict[str, dict[str, str]]:
+    """All catalogs, language → key → text, with the pipelines' guidance texts merged in (catalog wins).
+
+    Raises ValueError when a catalog file is missing or malformed.
+    """
+    out: dict[str, dict[str, str]] = {}
+    guidance = _guidance_texts()
+    for lang in LANGUAGES:
+        table = {code: texts[lang] for code, texts in guidance.items() if lang in texts}
+        table.update(_load_catalog(LOCALES_DIR / f"{lang}.json"))
+        out[lang] = table
+    return out
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:  # an unfilled placeholder shows as itself, never crashes
+        return "{" + key + "}"
+
+
+class Translator:
+    """Looks strings up for one language. ``t(key, **values)`` fills ``{name}`` placeholders."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.missing: set[str] = set()
+
+    def has(self, key: str) -> bool:
+        tables = catalogs()
+        return key in tables[self.language] or key in tables[DEFAULT_LANGUAGE]
+
+    def t(self, key: str, **values: Any) -> str:
+        """The text for ``key`` in this language (falling back to Spanish, then to the key)."""
+        tables = catalogs()
+        text = tables[self.language].get(key)
+        if text is None:
+            text = tables[DEFAULT_LANGUAGE].get(key)
+        if text is None:
+            self.missing.add(key)
+            return key
+        if values:
+            return string.Formatter().vformat(text, (), _Default(values))
+        return text
+
+
+@functools.lru_cache(maxsize=4)
+def translator(language: str) -> Translator:
+    """A shared translator per language."""
+    return Translator(language)

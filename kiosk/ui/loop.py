@@ -1,0 +1,135 @@
+"""The render loop (~30 fps, never blocks), a screenshot helper and a frame-time measurement hook.
+
+The loop only reads ``controller.screen_model()`` and ``controller.preview()`` and calls
+``controller.dispatch(event)``: camera, inference and sealing run elsewhere and come back as events. Each frame it
+dispatches ``Tick(now_s)`` with the injected clock's monotonic time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pygame
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.flow import events as ev
+from kiosk.flow.screen_model import ScreenModel
+from kiosk.ui.display import Display, open_display
+from kiosk.ui.input import PointerInput
+from kiosk.ui.runtime import UiRuntime
+
+
+class Controller(Protocol):
+    def screen_model(self) -> ScreenModel: ...
+
+    def preview(self) -> Any: ...
+
+    def dispatch(self, event: Any) -> None: ...
+
+
+def runtime_from_config(ui_cfg: Any) -> UiRuntime:
+    """A UiRuntime with the UI configuration's signature and countdown settings (defaults when absent)."""
+    return UiRuntime(min_ink=float(getattr(ui_cfg, "signature_min_ink", 0.8)),
+                     countdown_total_s=float(getattr(ui_cfg, "idle_countdown_s", 15.0)))
+
+
+def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_frames: int | None = None,
+           on_frame: Callable[[int, Display, ScreenModel], None] | None = None, clock: Clock | None = None,
+           display: Display | None = None) -> int:
+    """Run the kiosk UI until the window closes (or ``max_frames`` frames). Returns the frames drawn.
+
+    ``ui_cfg`` is a :class:`kiosk.config.UIConfig` (width_px, height_px, fullscreen, idle_countdown_s, and
+    optionally frame_rate_fps and signature_min_ink). ``on_frame(index, display, model)`` runs after each frame
+    is drawn (the demo saves PNGs there). Raises :class:`kiosk.ui.display.DisplayError` when no screen opens.
+    Escape quits only on a windowed (development) display.
+    """
+    clock = clock or SystemClock()
+    size = (int(getattr(ui_cfg, "width_px", 800)), int(getattr(ui_cfg, "height_px", 480)))
+    fullscreen = bool(getattr(ui_cfg, "fullscreen", False)) and not headless
+    own_display = display is None
+    if display is None:
+        display = open_display(size, fullscreen=fullscreen, headless=headless)
+    runtime = runtime_from_config(ui_cfg)
+    pointer = PointerInput(display.size, tap_slop_px=max(24.0, display.size[0] / 30))
+    fps = float(getattr(ui_cfg, "frame_rate_fps", 30.0))
+    ticker = pygame.time.Clock()
+    frames = 0
+    try:
+        while max_frames is None or frames < max_frames:
+            now_s = clock.monotonic()
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT:
+                    return frames
+                if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not fullscreen:
+                    return frames
+                for intent in pointer.handle(event, now_s):
+                    runtime.handle_pointer(intent, controller.dispatch)
+            controller.dispatch(ev.Tick(now_s))
+            model = controller.screen_model()
+            preview = controller.preview() if model.is_preview else None
+            runtime.render(display.surface, model, preview=preview, now_s=now_s)
+            display.present()
+            frames += 1
+            if on_frame is not None:
+                on_frame(frames, display, model)
+            if not display.is_headless:
+                ticker.tick(fps)  # sleeps the rest of the frame; headless runs as fast as it can
+    finally:
+        if own_display:
+            display.close()
+    return frames
+
+
+def render_screen(screen_model: ScreenModel, size: tuple[int, int], preview: Any = None, *,
+                  runtime: UiRuntime | None = None, now_s: float = 0.0) -> pygame.Surface:
+    """Draw one screen off-screen and return the surface (for the demo's PNGs and for tests).
+
+    ``preview`` is a camera Frame (``.image`` BGR, ``.index``) or None. Needs ``pygame.font``; initialises it.
+    """
+    if not pygame.font.get_init():
+        pygame.font.init()
+    surface = pygame.Surface(size)
+    (runtime or UiRuntime()).render(surface, screen_model, preview=preview, now_s=now_s)
+    return surface
+
+
+def measure_frames(screen_model: ScreenModel, size: tuple[int, int], n_frames: int = 120,
+                   preview_size: tuple[int, int] = (640, 480), seed: int = 0) -> list[float]:
+    """Render ``n_frames`` of ``screen_model`` with a changing live preview; returns per-frame milliseconds.
+
+    The preview is a new ``preview_size`` BGR frame every frame (as from the camera), so the conversion and
+    scaling are measured, not cached. For ``bench/bench_ui.py``. Raises ValueError for n_frames < 1.
+    """
+    import numpy as np
+
+    from kiosk.camera.base import Frame
+
+    if n_frames < 1:
+        raise ValueError("n_frames must be ≥ 1")
+    if not pygame.font.get_init():
+        pygame.font.init()
+    rng = np.random.default_rng(seed)
+    w, h = preview_size
+    base = rng.integers(0, 255, size=(h, w, 3), dtype=np.uint8)
+    frames = [Frame(image=np.roll(base, k * 7, axis=1), timestamp_s=k / 30, index=k) for k in range(8)]
+    runtime = UiRuntime()
+    surface = pygame.Surface(size)
+    out: list[float] = []
+    runtime.render(surface, screen_model, preview=frames[0], now_s=0.0)  # warm the caches like a running kiosk
+    for k in range(n_frames):
+        frame = frames[k % len(frames)]
+        frame = Frame(image=frame.image, timestamp_s=k / 30, index=k + 1)
+        t0 = time.perf_counter()
+        runtime.render(surface, screen_model, preview=frame, now_s=k / 30)
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def summarise_ms(samples: list[float]) -> dict[str, float]:
+    """Median and p95 of frame times in ms."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": round(statistics.median(ordered), 3), "p95_ms": round(p95, 3), "n": len(ordered)}

@@ -1,0 +1,67 @@
+"""Shared layout of the camera steps: live preview with an overlay guide beside (or above) the instructions."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.ui.layout import split_media
+from kiosk.ui.screens._base import ScreenContext, begin, busy_overlay
+from kiosk.ui.widgets import draw_pictogram, draw_preview, progress_bar
+
+
+def guidance_text(ctx: ScreenContext, code: str | None) -> str | None:
+    """The guidance code's text, or None when the code is unknown (never show a raw code to a citizen)."""
+    if not code:
+        return None
+    return ctx.t(code) if ctx.tr.has(code) else None
+
+
+def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide: str, is_mirrored: bool,
+                   status: str | None, status_is_ok: bool, pictogram: str | None = None,
+                   progress_label: str | None = None) -> None:
+    p, m, th = ctx.p, ctx.m, ctx.theme
+    layout = begin(ctx, has_footer=False)
+    media, panel = split_media(th, layout.body, max_fraction=0.6 if not th.is_portrait else 0.5)
+    frame = ctx.preview if m.is_preview else None
+    image = getattr(frame, "image", None)
+    draw_preview(p, media, ctx.blitter, image, guide=guide, is_ok=status_is_ok,
+                 progress=m.progress if guide == "card" else None, is_mirrored=is_mirrored,
+                 frame_key=getattr(frame, "index", None), t_s=ctx.now_s)
+    inner = panel.inflate(-th.px(4), 0)
+    y = inner.top
+    h = min(p.text_height(heading, inner.width, role="title", bold=True), inner.height // 3)
+    r = p.text(heading, pygame.Rect(inner.left, y, inner.width, h), role="title", bold=True)
+    y = r.bottom + th.px(6)
+    if pictogram:
+        size = min(th.px(110), (inner.bottom - y) // 3)
+        pic = pygame.Rect(inner.left, y, inner.width if th.is_portrait else size, size)
+        if th.is_portrait:
+            pic = pygame.Rect(inner.left, y, size, size)
+        draw_pictogram(p, pictogram, pic)
+        text_box = pygame.Rect(pic.right + th.gap_px, y, inner.right - pic.right - th.gap_px, size)
+        p.text(instructions, text_box, role="title", bold=True, valign="middle",
+               colour=p.palette.primary if not th.is_high_contrast else p.palette.warning)
+        y = pic.bottom + th.px(8)
+    else:
+        bh = min(p.text_height(instructions, inner.width), (inner.bottom - y) // 2)
+        r = p.text(instructions, pygame.Rect(inner.left, y, inner.width, bh), colour=p.palette.text_muted)
+        y = r.bottom + th.px(10)
+    if progress_label:
+        lh = p.fonts.line_height(th.font_px("small"))
+        p.text(progress_label, pygame.Rect(inner.left, y, inner.width, lh), role="small",
+               colour=p.palette.text_muted, max_lines=1)
+        y += lh + th.px(4)
+        bar = pygame.Rect(inner.left, y, inner.width, th.px(12))
+        total = max(1, m.liveness_total)
+        progress_bar(p, bar, m.liveness_completed / total)
+        y = bar.bottom + th.px(10)
+    if status:
+        box = pygame.Rect(inner.left, y, inner.width, max(0, inner.bottom - y))
+        need = p.text_height(status, box.width - th.px(24), role="button", bold=True) + th.px(20)
+        box.height = min(box.height, need)
+        colour = p.palette.success if status_is_ok else p.palette.warning
+        pygame.draw.rect(p.surface, p.palette.surface, box, border_radius=th.radius_px)
+        pygame.draw.rect(p.surface, colour, box, width=th.line_px + 1, border_radius=th.radius_px)
+        p.text(status, box.inflate(-th.px(24), -th.px(12)), role="button", bold=True, valign="middle")
+    if m.is_busy:
+        busy_overlay(ctx)

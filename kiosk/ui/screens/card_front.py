@@ -1,0 +1,24 @@
+"""Card front: live preview with the card outline; the vision pipeline's guidance; auto-capture."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens._base import ScreenContext
+from kiosk.ui.screens._capture import capture_screen, guidance_text
+
+
+def card_status(ctx: ScreenContext) -> tuple[str, bool]:
+    m = ctx.m
+    if ctx.preview is None or getattr(ctx.preview, "image", None) is None:
+        return ctx.t("card.camera_starting"), False
+    text = guidance_text(ctx, m.guidance)
+    if text:
+        return text, False
+    if m.progress > 0:
+        return ctx.t("card.hold_still"), True
+    return ctx.t("card.looking"), False
+
+
+def render(ctx: ScreenContext) -> None:
+    status, ok = card_status(ctx)
+    capture_screen(ctx, ctx.t("card_front.title"), ctx.t("card_front.body"), guide="card", is_mirrored=False,
+                   status=status, status_is_ok=ok)

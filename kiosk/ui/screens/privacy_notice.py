@@ -1,0 +1,79 @@
+"""Privacy notice (FACTS §7): every checklist item, scrollable; an explicit consent tick AND "Acepto";
+"No acepto" leaves without penalty. Shown before any camera starts."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.flow import events as ev
+from kiosk.ui.screens._base import ScreenContext, begin, footer, scroll_area
+from kiosk.ui.widgets import LocalAction, Painter, draw_qr
+
+#: (heading key, text key) in the order of FACTS §7's checklist.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("privacy.who.h", "privacy.who"),              # 1 responsible, process, aspirant
+    ("privacy.what.h", "privacy.what"),            # 2 what is captured
+    ("privacy.why.h", "privacy.why"),              # 3 purpose
+    ("privacy.transfer.h", "privacy.transfer"),    # 4 transfers
+    ("privacy.sensitive.h", "privacy.sensitive"),  # 5 political preference, express consent
+    ("privacy.decline.h", "privacy.decline"),      # 5 decline without penalty
+    ("privacy.arco.h", "privacy.arco"),            # 6 ARCO and revocation
+    ("privacy.retention.h", "privacy.retention"),  # 7 retention and wipe
+    ("privacy.legal.h", "privacy.legal"),          # 9 legal reminders
+    ("privacy.full.h", "privacy.full"),            # 8 integral notice + contact (QR)
+)
+
+
+def notice_texts(ctx: ScreenContext) -> list[tuple[str, str]]:
+    """The notice as (heading, paragraph) pairs in the screen's language, with the process data filled in."""
+    m = ctx.m
+    lang = m.language
+    process = m.process
+    aspirant = m.aspirant
+    values = {
+        "responsible": process.responsable if process else "—",
+        "process": (process.title.get(lang) or process.title.get("es", "")) if process else "—",
+        "aspirant": aspirant.name if aspirant else "—",
+        "url": process.privacy_url if process and process.privacy_url else "—",
+        "contact": m.support.get("email", "") or m.support.get("phone", "") or "—",
+    }
+    return [(ctx.t(h), ctx.t(b, **values)) for h, b in SECTIONS]
+
+
+def render(ctx: ScreenContext) -> None:
+    p, m, th, local = ctx.p, ctx.m, ctx.theme, ctx.local
+    layout = begin(ctx)
+    body = layout.body
+    title_h = p.fonts.line_height(th.font_px("title"), True)
+    p.text(ctx.t("privacy.title"), pygame.Rect(body.left, body.top, body.width, title_h), role="title", bold=True,
+           max_lines=1)
+    check_h = th.min_touch_px + th.px(10) + (th.px(16) if th.is_large_text else 0)
+    check = pygame.Rect(body.left, body.bottom - check_h, body.width, check_h)
+    area = pygame.Rect(body.left, body.top + title_h + th.px(4), body.width,
+                       check.top - body.top - title_h - th.px(10))
+    sections = notice_texts(ctx)
+    url = m.process.privacy_url if m.process and m.process.privacy_url else ""
+
+    def draw(sub: Painter, width: int) -> int:
+        y = 0
+        gap = th.px(10)
+        for i, (heading, text) in enumerate(sections):
+            hh = sub.text_height(heading, width, role="body", bold=True)
+            sub.text(heading, pygame.Rect(0, y, width, hh), role="body", bold=True, colour=sub.palette.primary
+                     if not th.is_high_contrast else sub.palette.warning)
+            y += hh + th.px(2)
+            bh = sub.text_height(text, width, role="body")
+            sub.text(text, pygame.Rect(0, y, width, bh), role="body")
+            y += bh + gap
+            if i == len(sections) - 1 and url:
+                side = min(width, th.px(150))
+                draw_qr(sub, pygame.Rect(0, y, side, side), url)
+                y += side + gap
+        return y
+
+    key = ("privacy", m.language, m.process.id if m.process else None, m.aspirant.id if m.aspirant else None)
+    scroll_area(ctx, area, key, draw)
+    p.checkbox(check, ctx.t("privacy.checkbox"), local.is_consent_checked, LocalAction("toggle_consent"))
+    footer(ctx, [(ctx.t("privacy.decline_btn"), ev.ConsentDeclined(), "secondary"),
+                 (ctx.t("privacy.accept"), ev.ConsentGiven() if local.is_consent_checked else None, "primary")],
+           icons=("cross", "check"))

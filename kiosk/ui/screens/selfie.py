@@ -1,0 +1,28 @@
+"""Selfie: mirrored preview with the face oval, the liveness challenge (pictogram + words) and its progress."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens._base import ScreenContext
+from kiosk.ui.screens._capture import capture_screen, guidance_text
+
+_PICTOGRAMS = {"blink": "blink", "turn_left": "turn_left", "turn_right": "turn_right", "smile": "smile"}
+
+
+def render(ctx: ScreenContext) -> None:
+    m = ctx.m
+    challenge = m.challenge
+    if challenge and ctx.tr.has(f"challenge.{challenge}"):
+        instructions = ctx.t(f"challenge.{challenge}")
+        pictogram = _PICTOGRAMS.get(challenge, "straight")
+    else:
+        instructions = ctx.t("selfie.title")
+        pictogram = None
+    status = guidance_text(ctx, m.guidance) or guidance_text(ctx, m.challenge_guidance)
+    is_ok = status is None and challenge is not None
+    if status is None and challenge is not None:
+        status = ctx.t("selfie.good") if m.liveness_completed else None
+    progress = (ctx.t("selfie.progress", done=min(m.liveness_completed + 1, m.liveness_total),
+                      total=m.liveness_total) if m.liveness_total else None)
+    capture_screen(ctx, ctx.t("selfie.follow") if challenge else ctx.t("selfie.title"),
+                   instructions if challenge else ctx.t("tips.straight"), guide="face", is_mirrored=True,
+                   status=status, status_is_ok=is_ok, pictogram=pictogram, progress_label=progress)
