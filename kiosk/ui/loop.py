@@ -83,6 +83,44 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
     return frames
 
 
+class UiRenderer:
+    """Draws frames of one screen size off the event loop and maps pygame events to flow events.
+
+    For the headless demo (a PNG per screen) and the UI benchmark; the loop uses the same pieces.
+    ``fonts`` is accepted for compatibility and ignored (fonts are cached inside).
+    """
+
+    def __init__(self, size_px: tuple[int, int], fonts: Any = None, *, ui_cfg: Any = None) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.size_px = (int(size_px[0]), int(size_px[1]))
+        self.surface = pygame.Surface(self.size_px)
+        self.runtime = runtime_from_config(ui_cfg)
+        self.pointer = PointerInput(self.size_px, tap_slop_px=max(24.0, self.size_px[0] / 30))
+
+    def render(self, model: ScreenModel, preview_frame: Any = None, now_s: float = 0.0) -> pygame.Surface:
+        """Draw ``model`` (with the preview Frame when the screen shows one); returns the surface (reused)."""
+        self.runtime.render(self.surface, model, preview=preview_frame if model.is_preview else None,
+                            now_s=now_s)
+        return self.surface
+
+    def handle(self, pygame_event: pygame.event.Event, t_s: float) -> list[Any]:
+        """Flow events for one pygame event (touch or mouse) on the frame last rendered."""
+        out: list[Any] = []
+        for intent in self.pointer.handle(pygame_event, t_s):
+            self.runtime.handle_pointer(intent, out.append)
+        return out
+
+
+def render_frame(surface: pygame.Surface, model: ScreenModel, preview_frame: Any = None, *,
+                 runtime: UiRuntime | None = None, now_s: float = 0.0) -> pygame.Surface:
+    """Draw ``model`` on ``surface`` (any size); returns it."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    (runtime or UiRuntime()).render(surface, model, preview=preview_frame, now_s=now_s)
+    return surface
+
+
 def render_screen(screen_model: ScreenModel, size: tuple[int, int], preview: Any = None, *,
                   runtime: UiRuntime | None = None, now_s: float = 0.0) -> pygame.Surface:
     """Draw one screen off-screen and return the surface (for the demo's PNGs and for tests).

@@ -113,8 +113,11 @@ class Painter:
             font = self.fonts.font(size, bold)
             lines = wrap_words(text, width_px, lambda s, f=font: f.size(s)[0])
             line_px = font.get_linesize()
+            # a word cut in two reads badly: shrink first, cut words only at the smallest size
+            is_word_cut = len(lines) > text.count("\n") + 1 and sum(len(x.split()) for x in lines) > len(text.split())
             fits = (len(lines) * line_px <= height_px and (max_lines is None or len(lines) <= max_lines)
-                    and all(font.size(line)[0] <= width_px for line in lines))
+                    and all(font.size(line)[0] <= width_px for line in lines)
+                    and (not is_word_cut or size <= min_px))
             if fits or size <= min_px:
                 break
             size = max(min_px, int(size * 0.92))
@@ -216,6 +219,11 @@ class Painter:
                              width=self.theme.line_px, border_radius=radius)
         pad = self.theme.px(10)
         inner = rect.inflate(-2 * pad, -pad)
+        if icon:
+            isz = min(inner.height, self.theme.px(30))
+            longest = max(label.split(" "), key=len) if label else ""
+            if self.fonts.width(longest, self.theme.font_px(role), True) > inner.width - isz - pad:
+                icon = None  # the words matter more than the picture
         if icon:
             isz = min(inner.height, self.theme.px(30))
             # icon + label laid out together, centred
@@ -321,10 +329,13 @@ def countdown_ring(p: Painter, center: tuple[int, int], radius_px: int, remainin
     width = max(4, radius_px // 7)
     pygame.draw.circle(p.surface, pal.disabled, center, radius_px, width)
     if frac > 0:
-        rect = pygame.Rect(0, 0, 2 * radius_px, 2 * radius_px)
-        rect.center = center
-        start = math.pi / 2
-        pygame.draw.arc(p.surface, pal.warning, rect, start, start + 2 * math.pi * frac, width)
+        # a filled band polygon: pygame's thick arcs leave holes
+        n = max(8, round(120 * frac))
+        angles = [-math.pi / 2 + 2 * math.pi * frac * k / n for k in range(n + 1)]
+        outer = [(center[0] + radius_px * math.cos(a), center[1] + radius_px * math.sin(a)) for a in angles]
+        r_in = radius_px - width
+        inner = [(center[0] + r_in * math.cos(a), center[1] + r_in * math.sin(a)) for a in reversed(angles)]
+        pygame.draw.polygon(p.surface, pal.warning, outer + inner)
     seconds = str(max(0, math.ceil(remaining_s)))
     box = pygame.Rect(0, 0, round(radius_px * 1.3), round(radius_px * 1.1))
     box.center = center
@@ -721,6 +732,13 @@ def draw_pictogram(p: Painter, name: str, rect: pygame.Rect) -> None:
                                     (tip[0] - sign * rad * 0.3, ay + rad * 0.2)])
     elif name == "smile":
         _face(s, (cx, cy), rad, fg, bg, w)
+    elif name == "signature":
+        pts = [(cx - rad * 1.3 + k * rad * 0.1, cy + math.sin(k * 0.9) * rad * 0.5 - k * rad * 0.02)
+               for k in range(27)]
+        pygame.draw.lines(s, pal.ink if not p.theme.is_high_contrast else fg, False, pts, w)
+        pygame.draw.line(s, fg, (cx - rad * 1.4, cy + rad * 0.8), (cx + rad * 1.4, cy + rad * 0.8), max(1, w - 1))
+    elif name == "card":
+        draw_card_schematic(p, r.inflate(-r.width // 10, -r.height // 10), "GH", "front")
     else:
         p.text("?", r, role="huge", align="center", valign="middle")
 

@@ -36,17 +36,18 @@ def draw_rows(ctx: ScreenContext, area: pygame.Rect, items: list[tuple[str, str]
         for col, chunk in ((left, items[1:1 + half]), (right, items[1 + half:])):
             h = min(th.px(56), col.height // max(1, len(chunk)))
             for i, (k, v) in enumerate(chunk):
-                _row(ctx, pygame.Rect(col.left, col.top + i * h, col.width, h), k, v)
+                _row(ctx, pygame.Rect(col.left, col.top + i * h, col.width, h), k, v, label_pct=45)
         return
     h = min(th.px(60), area.height // max(1, len(groups[0])))
     for i, (k, v) in enumerate(groups[0]):
         _row(ctx, pygame.Rect(area.left, area.top + i * h, area.width, h), k, v, is_big=i == 0)
 
 
-def _row(ctx: ScreenContext, rect: pygame.Rect, label: str, value: str, *, is_big: bool = False) -> None:
+def _row(ctx: ScreenContext, rect: pygame.Rect, label: str, value: str, *, is_big: bool = False,
+         label_pct: int | None = None) -> None:
     p, th = ctx.p, ctx.theme
     pygame.draw.line(p.surface, p.palette.disabled, rect.bottomleft, (rect.right, rect.bottom), 1)
-    label_w = rect.width * (30 if not th.is_portrait else 38) // 100
+    label_w = rect.width * (label_pct or (22 if not th.is_portrait else 38)) // 100
     p.text(label, pygame.Rect(rect.left, rect.top, label_w - th.gap_px, rect.height - 2), role="small",
            colour=p.palette.text_muted, valign="middle")
     p.text(value, pygame.Rect(rect.left + label_w, rect.top, rect.width - label_w, rect.height - 2),

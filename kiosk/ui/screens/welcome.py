@@ -7,6 +7,7 @@ import pygame
 from kiosk.flow import events as ev
 from kiosk.ui.layout import columns
 from kiosk.ui.screens._base import ScreenContext, begin
+from kiosk.ui.widgets import draw_pictogram
 
 
 def render(ctx: ScreenContext) -> None:
@@ -30,20 +31,30 @@ def render(ctx: ScreenContext) -> None:
     body = layout.body
     start_h = max(th.min_touch_px, th.px(90))
     start_w = min(body.width, th.px(420))
-    text_area = pygame.Rect(body.left, body.top + th.px(6), body.width, body.height - start_h - th.px(16))
-    title_h = min(p.text_height(ctx.t("welcome.title"), text_area.width, role="huge", bold=True),
-                  text_area.height // 2)
-    r = p.text(ctx.t("welcome.title"), pygame.Rect(text_area.left, text_area.top, text_area.width, title_h),
-               role="huge", bold=True, align="center")
-    y = r.bottom + th.px(10)
-    rest = pygame.Rect(text_area.left, y, text_area.width, text_area.bottom - y)
-    body_h = min(p.text_height(ctx.t("welcome.body"), rest.width), rest.height * 2 // 3)
-    r = p.text(ctx.t("welcome.body"), pygame.Rect(rest.left, rest.top, rest.width, body_h), align="center")
-    p.text(ctx.t("welcome.steps"), pygame.Rect(rest.left, r.bottom + th.px(8), rest.width,
-                                                max(0, rest.bottom - r.bottom - th.px(8))),
-           colour=p.palette.primary, bold=True, align="center")
+    gap = th.px(12)
+    title_h = min(p.text_height(ctx.t("welcome.title"), body.width, role="huge", bold=True), body.height // 3)
+    text_h = min(p.text_height(ctx.t("welcome.body"), body.width), body.height // 4)
+    free = body.height - title_h - text_h - start_h - 3 * gap
+    steps_h = min(free, th.px(150) if not th.is_portrait else th.px(260))
+    show_steps = steps_h >= th.px(70)
+    group_h = title_h + text_h + start_h + 2 * gap + ((steps_h + gap) if show_steps else 0)
+    y = body.top + max(0, (body.height - group_h) // 2)
+    r = p.text(ctx.t("welcome.title"), pygame.Rect(body.left, y, body.width, title_h), role="huge", bold=True,
+               align="center")
+    y = r.bottom + gap
+    r = p.text(ctx.t("welcome.body"), pygame.Rect(body.left, y, body.width, text_h), align="center")
+    y = r.bottom + gap
+    if show_steps:
+        cells = columns(pygame.Rect(body.left, y, body.width, steps_h), 3, th.gap_px)
+        for cell, (pic, key) in zip(cells, (("card", "welcome.step_card"), ("straight", "welcome.step_face"),
+                                            ("signature", "welcome.step_sign")), strict=True):
+            cap_h = min(cell.height // 2, p.fonts.line_height(th.font_px("body"), True) * 2)
+            draw_pictogram(p, pic, pygame.Rect(cell.left, cell.top, cell.width, cell.height - cap_h))
+            p.text(ctx.t(key), pygame.Rect(cell.left, cell.bottom - cap_h, cell.width, cap_h), bold=True,
+                   align="center", colour=p.palette.primary if not th.is_high_contrast else p.palette.text)
+        y += steps_h + gap
     start = pygame.Rect(0, 0, start_w, start_h)
-    start.midbottom = (body.centerx, body.bottom)
+    start.midtop = (body.centerx, min(y, body.bottom - start_h))
     p.button(start, ctx.t("btn.start"), ev.StartPressed(), kind="primary", icon="next", role="title")
 
     # accessibility toggles in the footer
