@@ -45,6 +45,14 @@ class ImageError(KioskError, ValueError):
     """An image file or buffer could not be decoded or is unusable."""
 
 
+class FaceNotFound(ImageError):
+    """No usable face was found in an image (selfie or credential photo)."""
+
+
+class TooManyFaces(ImageError):
+    """More than one face of similar size is in an image, so which one to use is ambiguous."""
+
+
 class ModelError(KioskError, RuntimeError):
     """A model file is missing, corrupt, or no inference runtime is installed."""
 
