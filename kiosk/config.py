@@ -96,6 +96,12 @@ class FaceConfig:
     threads: int = _f(2, min=1, max=8)
     liveness_challenges: tuple[str, ...] = _f(("blink", "turn_left", "turn_right"))
     liveness_steps: int = _f(2, min=1, max=5, doc="how many challenges a citizen is asked for")
+    selfie_min_face_frac: float = _f(0.2, min=0.05, max=0.9, doc="face box width / frame width, at least")
+    selfie_max_face_frac: float = _f(0.75, min=0.1, max=1.0, doc="face box width / frame width, at most")
+    selfie_max_yaw_deg: float = _f(15.0, min=3.0, max=45.0, doc="frontal enough for the match photo")
+    selfie_max_pitch_deg: float = _f(15.0, min=3.0, max=45.0)
+    liveness_turn_min_deg: float = _f(18.0, min=8.0, max=45.0, doc="yaw a head turn must reach")
+    liveness_challenge_timeout_s: float = _f(8.0, min=2.0, max=30.0, doc="time for each challenge")
 
 
 @dataclass(frozen=True)
