@@ -86,6 +86,7 @@ def draft_from_session(s: Session, language: str) -> RecordDraft:
         match_distance=float(s.match_distance or 0.0), match_threshold=float(s.match_threshold or 0.0),
         match_attempts=s.match_attempts, signature=s.signature,
         fraud_flags=tuple(front.fraud_flags) + tuple(back.fraud_flags),
+        details={"front": dict(front.details), "back": dict(back.details)},
     )
 
 

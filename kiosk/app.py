@@ -1,0 +1,222 @@
+"""Composition root: read the configuration, build every part once, wire them, run the UI.
+
+``python -m kiosk run [--dev] [--data-dir D] [--config F]``. ``--dev`` means development mode: windowed UI,
+data under the repository's ``./var``, a DEVELOPMENT central key pair (``ensure_dev_keys``), the synthetic
+development catalog when none is installed, and, with the scripted camera, a camera director that plays one
+synthetic citizen per session. On the Pi's console the UI opens fullscreen through SDL's KMS/DRM driver; on a
+machine with no display at all, ``run`` says so and suggests ``make demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config, load_config
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEV_DATA_DIR = REPO_ROOT / "var"
+STORAGE_CHECK_EVERY_S = 60.0
+
+
+@dataclass
+class Kiosk:
+    """Everything the composition root built; ``close()`` releases it all (idempotent)."""
+
+    cfg: Config
+    clock: Clock
+    controller: Any
+    runner: Any
+    camera: Any
+    store: Any
+    face: Any
+    vision: Any
+    catalog: Any
+    director: Any = None
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing must go on for the other parts
+                log.exception("closing a part failed")
+        self.closers.clear()
+
+
+def dev_overrides(data_dir: Path | None, dev: bool) -> dict[str, dict[str, Any]]:
+    """Config overrides for the command line: ``--dev`` and ``--data-dir``."""
+    out: dict[str, dict[str, Any]] = {}
+    if dev:
+        out["device"] = {"dev_mode": True, "data_dir": str(data_dir or DEV_DATA_DIR)}
+        out["ui"] = {"fullscreen": False}
+    elif data_dir is not None:
+        out["device"] = {"data_dir": str(data_dir)}
+    return out
+
+
+def _is_clock_synced() -> bool:
+    # systemd-timesyncd creates this file once NTP has synchronised the clock.
+    return Path("/run/systemd/timesync/synchronized").exists()
+
+
+def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = True, camera: Any = None,
+                director: Any = None, face_pipeline: Any = None, face: Any = None,
+                director_options: dict[str, Any] | None = None, today: date | None = None) -> Kiosk:
+    """Build every part from ``cfg`` (models load here, once).
+
+    ``threaded=False`` builds workers the caller steps (demo, tests, bench). ``camera``/``face_pipeline``
+    replace the configured ones; ``face`` replaces the whole face port (tests with a fake). With the scripted camera and no ``camera.scripted_dir`` a
+    :class:`kiosk.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
+    Raises ConfigError / KeyMissing / StoreError / ModelError with a message a technician can act on.
+    """
+    from kiosk.adapters import FaceAdapter, StoreAdapter, VisionAdapter
+    from kiosk.camera.factory import open_camera
+    from kiosk.catalog import load_active_catalog
+    from kiosk.controller import Controller
+    from kiosk.flow import effects as fx
+    from kiosk.flow.machine import FlowSettings, new_machine
+    from kiosk.flow.screen_model import NOTICE_VERSION
+    from kiosk.store.db import RecordStore
+    from kiosk.store.keys import ensure_dev_keys, load_keys
+    from kiosk.workers import CameraWorker, EffectRunner, EventQueue, JobWorker, Speaker
+
+    clock = clock or SystemClock()
+    today = today or date.today()
+    data_dir = cfg.data_path
+    data_dir.mkdir(parents=True, exist_ok=True)
+    closers: list[Any] = []
+    try:
+        catalog = load_active_catalog(data_dir, allow_development=cfg.device.dev_mode)
+        if cfg.device.dev_mode:
+            ensure_dev_keys(data_dir, dev_mode=True, device_id=cfg.device.id)
+        keys = load_keys(data_dir, allow_development=cfg.device.dev_mode)
+        store = RecordStore(data_dir, cfg.store, clock, keys)
+        closers.append(store.close)
+        if face is None:
+            face = FaceAdapter(cfg, clock, pipeline=face_pipeline)
+        pipeline = getattr(face, "pipeline", None)
+        closers.append(getattr(pipeline, "close", lambda: None))
+        detect = getattr(pipeline, "detect", None)
+        vision = VisionAdapter(cfg, clock, face_detector=detect, today=lambda: today)
+        if camera is None:
+            camera = open_camera(cfg.camera, clock)
+        closers.append(camera.close)
+        if director is None and cfg.camera.source == "scripted":
+            director = _scripted_source(cfg, camera, today, director_options or {})
+        pin_check = None
+        if cfg.device.mode == "operator":
+            from kiosk.operator_pin import PIN_FILE, PinVerifier
+            pin_path = Path(cfg.device.operator_pin_file) if cfg.device.operator_pin_file else data_dir / PIN_FILE
+            pin_check = PinVerifier(pin_path).check
+        events = EventQueue()
+        camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
+                                     rng=random.Random(), threaded=threaded,
+                                     frame_period_s=1.0 / cfg.camera.frame_rate_fps,
+                                     preview_timeout_s=cfg.camera.frame_timeout_s)
+        closers.append(camera_worker.close)
+        jobs = JobWorker(events.post, threaded=threaded)
+        closers.append(jobs.close)
+        speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
+        store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
+        runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
+                              speaker=speaker)
+        closers.append(speaker.stop)
+        settings = FlowSettings.from_config(cfg, catalog.active(today))
+        controller = Controller(new_machine(settings, clock.monotonic()), clock, runner, events,
+                                periodic=[(STORAGE_CHECK_EVERY_S, fx.CheckStorage())])
+        runner.run([fx.CheckStorage()])
+    except BaseException:
+        for close in reversed(closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001
+                log.exception("cleanup after a failed start")
+        raise
+    return Kiosk(cfg=cfg, clock=clock, controller=controller, runner=runner, camera=camera, store=store,
+                 face=face, vision=vision, catalog=catalog, director=director, closers=closers)
+
+
+def _scripted_source(cfg: Config, camera: Any, today: date, options: dict[str, Any]) -> Any:
+    """The scripted camera plays a folder of images, or (development) synthetic citizens via the director."""
+    if cfg.camera.scripted_dir:
+        import cv2
+
+        folder = Path(cfg.camera.scripted_dir)
+        images = [img for p in sorted(folder.glob("*")) if p.suffix.lower() in (".png", ".jpg", ".jpeg")
+                  if (img := cv2.imread(str(p))) is not None]
+        if not images:
+            from kiosk.errors import ConfigError
+            raise ConfigError("camera.scripted_dir", f"no readable images in {folder}")
+        camera.play(images)
+        return None
+    from kiosk.director import CameraDirector
+
+    return CameraDirector(camera, today=today, **options)
+
+
+def _voice_text(key: str, language: str) -> str | None:
+    try:
+        from kiosk.ui.i18n import translator
+    except ImportError:  # pragma: no cover - the UI package ships with the kiosk
+        return None
+    tr = translator(language)
+    return tr.t(key) if tr.has(key) else None
+
+
+def has_display() -> tuple[bool, str]:
+    """Whether a screen can be opened here, and which way ('x11/wayland', 'kmsdrm', or why not)."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return True, os.environ["SDL_VIDEODRIVER"]
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return True, "desktop"
+    if any(Path("/dev/dri").glob("card*")) and os.environ.get("XDG_SESSION_TYPE", "tty") == "tty" \
+            and sys.stdin.isatty():
+        os.environ["SDL_VIDEODRIVER"] = "kmsdrm"  # the Pi's console: fullscreen through KMS/DRM
+        return True, "kmsdrm"
+    return False, "no DISPLAY or WAYLAND_DISPLAY, and not on a console with a DRM device"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk run", description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", action="store_true", help="development mode (windowed, ./var, dev keys)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (records, keys, audit log)")
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ok, how = has_display()
+    if not ok:
+        print(f"kiosk: no screen to show the kiosk on ({how}).\n"
+              f"Run it on a desktop or on the Pi's console, or play a scripted session without a display:\n"
+              f"  make demo        (python -m kiosk demo --headless --out out/demo)", file=sys.stderr)
+        return 2
+    try:
+        cfg = load_config(args.config, overrides=dev_overrides(args.data_dir, args.dev))
+        kiosk = build_kiosk(cfg)
+    except KioskError as exc:
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from kiosk.ui.display import DisplayError
+        from kiosk.ui.loop import run_ui
+
+        try:
+            run_ui(kiosk.controller, cfg.ui, clock=kiosk.clock)
+        except DisplayError as exc:
+            print(f"kiosk: cannot open the screen ({exc}); try `make demo` for a headless session",
+                  file=sys.stderr)
+            return 2
+    finally:
+        kiosk.close()
+    return 0

@@ -1,0 +1,232 @@
+"""``python -m kiosk demo --headless --out DIR [--scenario S] [--data-dir D] [--seed N]``: one scripted citizen.
+
+A robot citizen plays one complete session against the REAL parts (vision, face, store) with the scripted
+camera showing a synthetic SPECIMEN card and a synthetic selfie sequence (see :mod:`kiosk.director`), the UI
+drawn off-screen by the real screens (a PNG per screen in DIR), and time on a fake clock so the run is
+deterministic and never waits. Prints ONE JSON line: folio, outcome, reason, per-step machine time (ms of
+real computation spent in each step, drawing excluded) and where the screenshots are.
+
+Outcomes: ``sealed`` (happy), ``card_refused`` (photocopy, expired), ``match_refused`` (other_person,
+photo_held), ``idle_reset`` (walk_away). Refusals seal nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.clock import FakeClock
+from kiosk.config import Config, load_config
+from kiosk.director import SCENARIOS
+from kiosk.errors import KioskError
+from kiosk.flow import events as ev
+from kiosk.flow.states import State
+
+log = logging.getLogger(__name__)
+
+FRAME_S = 1.0 / 15  # simulated time per loop turn (a 15 fps camera)
+THINK_S = 1.2  # how long the robot citizen "reads" a screen before touching it
+MAX_SESSION_S = 900.0  # simulated; a session longer than this is a bug
+
+EXPECTED = {
+    "happy": ("sealed", None),
+    "photocopy": ("card_refused", "card.photocopy"),
+    "expired": ("card_refused", "card.expired"),
+    "other_person": ("match_refused", "face.no_match"),
+    "photo_held": ("match_refused", "face.not_live"),
+    "walk_away": ("idle_reset", None),
+}
+
+
+def signature_strokes() -> tuple[ev.Stroke, ...]:
+    """A scripted handwritten-looking signature (two strokes, timestamps in seconds)."""
+    import math
+
+    first = tuple((40 + 6 * i, 120 - 40 * math.sin(i / 3.0) - i, 0.02 * i) for i in range(45))
+    second = tuple((120 + 8 * i, 90 + 10 * math.cos(i / 2.0), 1.2 + 0.02 * i) for i in range(30))
+    return (ev.Stroke(points=first), ev.Stroke(points=second))
+
+
+def robot_intent(state: State, scenario: str, model: Any) -> Any | None:
+    """What the robot citizen touches on each screen (None = nothing, wait)."""
+    if scenario == "walk_away" and state not in (State.WELCOME, State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT,
+                                                 State.PRIVACY_NOTICE):
+        return None
+    table: dict[State, Callable[[], Any]] = {
+        State.WELCOME: ev.StartPressed,
+        State.CHOOSE_PROCESS: lambda: ev.ProcessChosen(model.processes[0].id),
+        State.CHOOSE_ASPIRANT: lambda: ev.AspirantChosen(model.aspirants[0].id),
+        State.PRIVACY_NOTICE: ev.ConsentGiven,
+        State.CHOOSE_CARD_MODEL: lambda: ev.CardModelChosen("G"),
+        State.DUPLICATE_WARNING: ev.Confirmed,
+        State.REVIEW_DATA: ev.DataConfirmed,
+        State.REVIEW_PHOTO: ev.PhotoConfirmed,
+        State.SELFIE_TIPS: ev.SelfieTipsRead,
+        State.MATCH_RETRY: ev.RetryRequested,
+        State.SIGNATURE: lambda: ev.SignatureSubmitted(strokes=signature_strokes()),
+        State.CONFIRM: ev.Confirmed,
+        State.RECEIPT: ev.Confirmed,
+        State.CARD_REFUSED: ev.Confirmed,
+        State.MATCH_REFUSED: ev.Confirmed,
+    }
+    make = table.get(state)
+    return make() if make else None
+
+
+@dataclass
+class DemoResult:
+    scenario: str
+    outcome: str = "unfinished"
+    reason: str | None = None
+    folio: str | None = None
+    states: list[str] = field(default_factory=list)
+    step_ms: dict[str, float] = field(default_factory=dict)
+    render_ms: float = 0.0
+    machine_ms: float = 0.0
+    simulated_s: float = 0.0
+    screenshots: list[str] = field(default_factory=list)
+    out_dir: str = ""
+    data_dir: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "outcome": self.outcome, "reason": self.reason, "folio": self.folio,
+                "machine_ms": round(self.machine_ms, 1),
+                "step_ms": {k: round(v, 1) for k, v in self.step_ms.items()},
+                "render_ms": round(self.render_ms, 1), "simulated_s": round(self.simulated_s, 2),
+                "states": self.states, "screens": len(self.screenshots), "out_dir": self.out_dir,
+                "data_dir": self.data_dir}
+
+
+def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: int = 0,
+             size_px: tuple[int, int] = (800, 480), kiosk: Any = None, render: bool = True) -> DemoResult:
+    """Play one scripted session; see the module doc. ``kiosk``: an already built (threaded=False) kiosk whose
+    clock is a FakeClock (bench, tests); else one is built from ``cfg``. Raises KioskError on a start failure."""
+    from kiosk.app import build_kiosk
+
+    own = kiosk is None
+    if kiosk is None:
+        clock = FakeClock(start_wall=time.time())
+        kiosk = build_kiosk(cfg, clock=clock, threaded=False, director_options={"seed": seed, "scenario": scenario})
+    clock = kiosk.clock
+    renderer = None
+    if render and out_dir is not None:
+        from kiosk.ui.loop import UiRenderer
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        renderer = UiRenderer(size_px, ui_cfg=cfg.ui)
+    result = DemoResult(scenario=scenario, out_dir=str(out_dir or ""), data_dir=str(cfg.data_path))
+    controller = kiosk.controller
+    camera_worker = kiosk.runner.camera
+    try:
+        _play(controller, camera_worker, clock, renderer, out_dir, scenario, result)
+    finally:
+        if own:
+            kiosk.close()
+    return result
+
+
+def _play(controller: Any, camera_worker: Any, clock: FakeClock, renderer: Any, out_dir: Path | None,
+          scenario: str, result: DemoResult) -> None:
+    model = controller.screen_model()
+    state, entered_s, acted = model.state, clock.monotonic(), False
+    start_s = clock.monotonic()
+    pending_shot: Any = None
+    seen_session = False
+
+    def shoot(m: Any, preview: Any = None) -> None:
+        if renderer is None or out_dir is None:
+            return
+        t0 = time.perf_counter()
+        surface = renderer.render(m, preview, now_s=clock.monotonic())
+        path = out_dir / f"{len(result.screenshots) + 1:02d}_{m.state.value}.png"
+        import pygame
+
+        pygame.image.save(surface, str(path))
+        result.screenshots.append(path.name)
+        result.render_ms += (time.perf_counter() - t0) * 1000.0
+
+    result.states.append(state.value)
+    while clock.monotonic() - start_s < MAX_SESSION_S:
+        clock.advance(FRAME_S)
+        t0 = time.perf_counter()
+        camera_worker.step()
+        model = controller.screen_model()
+        spent = (time.perf_counter() - t0) * 1000.0
+        result.step_ms[state.value] = result.step_ms.get(state.value, 0.0) + spent
+        result.machine_ms += spent
+        if model.state != state:
+            if pending_shot is not None:
+                shoot(*pending_shot)  # the last frame of the step just left: guidance, progress, preview
+                pending_shot = None
+            if model.folio:
+                result.folio = model.folio
+            if model.state in (State.CARD_REFUSED, State.MATCH_REFUSED):
+                result.outcome, result.reason = model.state.value, model.reason
+            if model.state == State.WELCOME and seen_session:
+                if state == State.RECEIPT:
+                    result.outcome = "sealed"
+                elif state == State.IDLE_WARNING:
+                    result.outcome = "idle_reset"
+                elif result.outcome == "unfinished":
+                    result.outcome, result.reason = "reset", state.value
+                shoot(model)
+                break
+            seen_session = seen_session or model.state != State.WELCOME
+            state, entered_s, acted = model.state, clock.monotonic(), False
+            result.states.append(state.value)
+            shoot(model)
+        elif model.is_preview:
+            pending_shot = (model, controller.preview())
+        if model.state == State.FAILSAFE:
+            result.outcome, result.reason = "failsafe", model.reason
+            shoot(model)
+            break
+        if not acted and clock.monotonic() - entered_s >= THINK_S and not model.is_busy:
+            intent = robot_intent(model.state, scenario, model)
+            if intent is not None:
+                controller.dispatch(intent)
+                acted = True
+    result.simulated_s = clock.monotonic() - start_s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--headless", action="store_true", help="no window: draw off-screen (SDL dummy driver)")
+    parser.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for one PNG per screen")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="happy")
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: a new temporary folder)")
+    parser.add_argument("--seed", type=int, default=0, help="which synthetic citizen")
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    parser.add_argument("--size", default="800x480", help="screen size WxH in px (default 800x480)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.headless:
+        import os
+
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must be WxH, got {args.size!r}")
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="apoyo-demo-"))
+    try:
+        cfg = load_config(args.config, overrides={
+            "device": {"dev_mode": True, "data_dir": str(data_dir), "mode": "self-service"},
+            "camera": {"source": "scripted", "scripted_dir": ""},
+            "ui": {"fullscreen": False, "width_px": w, "height_px": h}})
+        result = run_demo(cfg, args.out, args.scenario, args.seed, (w, h))
+    except KioskError as exc:
+        print(json.dumps({"scenario": args.scenario, "outcome": "error", "error": str(exc)}))
+        return 2
+    print(json.dumps(result.as_json(), ensure_ascii=False))
+    expected_outcome, expected_reason = EXPECTED[args.scenario]
+    is_expected = result.outcome == expected_outcome and (expected_reason is None or result.reason == expected_reason)
+    return 0 if is_expected else 1
