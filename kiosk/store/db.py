@@ -280,13 +280,17 @@ def _fsync_dir(path: Path) -> None:
 def _translate(exc: sqlite3.Error, doing: str) -> StoreError:
     """An sqlite error as an error from our hierarchy with a message a technician can act on."""
     text = str(exc).lower()
-    if "full" in text:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or "full" in text:
         return StorageFull(f"storage is full while {doing}: nothing was saved. Free space on the kiosk "
                            f"(sync and purge records) before capturing again")
     if "locked" in text or "busy" in text:
         return StoreError(f"the record database stayed busy while {doing}; nothing was saved, try again")
     if "malformed" in text or "not a database" in text:
         return StoreError(f"the record database is damaged ({exc}) while {doing}; call support")
+    if name.startswith("SQLITE_IOERR") or "i/o error" in text:
+        return StoreError(f"the storage refused a write while {doing} ({name or exc}): nothing was saved. The "
+                          f"disk may be full, over quota or failing; call support")
     return StoreError(f"storage error while {doing}: {exc}; nothing was saved")
 
 
@@ -321,8 +325,10 @@ class RecordStore:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"the record store at {self.db_path} cannot use WAL mode (got {mode})")
+            # journal_size_limit: after a checkpoint the WAL is truncated back to 8 MB, so its disk use stays
+            # bounded well under store.min_free_mb.
             for pragma in ("synchronous=FULL", "foreign_keys=ON", "secure_delete=ON", "temp_store=MEMORY",
-                           f"busy_timeout={int(cfg.busy_timeout_s * 1000)}"):
+                           "journal_size_limit=8388608", f"busy_timeout={int(cfg.busy_timeout_s * 1000)}"):
                 self._conn.execute(f"PRAGMA {pragma}")
             migrate(self._conn, float(clock.wall()))
         except sqlite3.Error as exc:

@@ -284,6 +284,8 @@ def pin_central_key(data_dir: Path | str, kind: str, public_raw: bytes, *, make_
                     "is_current": bool(make_current or (existing or {}).get("is_current")),
                     "is_development": is_development,
                     "pinned_at_s": (existing or {}).get("pinned_at_s", round(time.time(), 3))})
+    if existing is not None and (existing.get("is_current") or not make_current):
+        return kid  # already pinned as asked: leave the file alone
     pins[kind] = entries
     _write_atomic(paths.central_pins, (json.dumps(pins, indent=1, sort_keys=True) + "\n").encode(), 0o644)
     return kid
