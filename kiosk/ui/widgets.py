@@ -529,7 +529,7 @@ class SignaturePad:
 
     def clear(self) -> None:
         """Remove every stroke (it can be brought back one by one with redo)."""
-        self._redo = list(reversed(self.strokes)) + self._redo
+        self._redo = list(self.strokes) + self._redo  # redo brings them back in the order they were drawn
         self.strokes = []
         self._is_drawing = False
 

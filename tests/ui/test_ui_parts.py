@@ -1,0 +1,239 @@
+"""Widgets, theme, layout, i18n, spoken text, the render loop and the frame-time hook."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import numpy as np
+import pygame
+import pytest
+
+from kiosk.flow import events as ev
+from kiosk.flow.machine import new_machine, step
+from kiosk.flow.samples import sample_screen_models, sample_settings
+from kiosk.flow.screen_model import build_screen_model
+from kiosk.flow.states import State
+from kiosk.ui import i18n
+from kiosk.ui.layout import SUPPORTED_SIZES, make_layout, split_media
+from kiosk.ui.spoken import spoken_text
+from kiosk.ui.theme import Fonts, font_path, make_theme
+from kiosk.ui.widgets import Painter, SignaturePad, qr_matrix, qr_surface, wrap_words
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fonts():
+    pygame.font.init()
+    yield
+
+
+# ----- theme and layout -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_layout_regions_tile_the_screen(size) -> None:
+    theme = make_theme(size)
+    lay = make_layout(theme)
+    screen = pygame.Rect(0, 0, *size)
+    for region in (lay.header, lay.body, lay.footer):
+        assert screen.contains(region)
+    assert lay.header.bottom <= lay.body.top < lay.body.bottom <= lay.footer.top
+    media, panel = split_media(theme, lay.body)
+    assert media.width / media.height == pytest.approx(4 / 3, rel=0.02)
+    assert lay.body.contains(media) and lay.body.contains(panel) and not media.colliderect(panel)
+    assert lay.is_portrait == (size[1] > size[0])
+
+
+def test_touch_minimum_is_9mm_on_the_7_inch_panel_and_scales() -> None:
+    assert make_theme((800, 480)).min_touch_px == 60
+    assert make_theme((720, 1280)).min_touch_px >= 75  # the denser Touch Display 2
+    assert make_theme((800, 480), large_text=True).font_px("body") > make_theme((800, 480)).font_px("body")
+    with pytest.raises(ValueError):
+        make_theme((200, 100))
+
+
+def test_dejavu_font_renders_spanish_and_is_found() -> None:
+    path = font_path()
+    assert path is not None and path.name == "DejaVuSans.ttf"
+    fonts = Fonts()
+    surf = fonts.render("¿Sigues ahí? ¡Sí! Año, sección, vigencia — ÁÉÍÓÚÑ", 24, (0, 0, 0))
+    assert surf.get_width() > 300
+    # every glyph is real (no 'missing glyph' boxes): each accented letter is drawn differently from its base
+    font = fonts.font(24)
+    for a, b in (("n", "ñ"), ("?", "¿"), ("!", "¡"), ("e", "é")):
+        assert pygame.surfarray.array_alpha(font.render(a, True, (0, 0, 0))).tobytes() != \
+            pygame.surfarray.array_alpha(font.render(b, True, (0, 0, 0))).tobytes()
+
+
+# ----- text fitting ------------------------------------------------------------------------------------------
+def test_wrap_words_keeps_words_and_breaks_only_overlong_ones() -> None:
+    measure = len
+    assert wrap_words("uno dos tres cuatro", 8, measure) == ["uno dos", "tres", "cuatro"]
+    assert wrap_words("supercalifragilistico", 8, measure) == ["supercal", "ifragili", "stico"]
+    assert wrap_words("a\nb c", 10, measure) == ["a", "b c"]
+
+
+def test_text_shrinks_to_fit_and_reports_when_it_cannot() -> None:
+    theme = make_theme((800, 480))
+    p = Painter(pygame.Surface((800, 480)), theme, Fonts())
+    box = pygame.Rect(10, 10, 200, 60)
+    long = "Pon tu credencial dentro del recuadro, con tu foto hacia la cámara."
+    r = p.text(long, box, role="title")
+    rec = p.texts[-1]
+    assert rec.is_fitted and box.contains(r) and rec.size_px < theme.font_px("title")
+    p.text(long * 6, pygame.Rect(10, 100, 120, 30), role="body")
+    assert not p.texts[-1].is_fitted  # a test on this record fails loudly rather than silently clipping
+
+
+# ----- QR ----------------------------------------------------------------------------------------------------
+def test_qr_round_trips_through_a_reader() -> None:
+    import zxingcpp
+
+    modules = qr_matrix("K1-000042-7Q")
+    assert modules.dtype == bool and modules.shape[0] == modules.shape[1] >= 21
+    surf = qr_surface("K1-000042-7Q", 200)
+    assert surf.get_width() <= 200
+    rgb = np.ascontiguousarray(pygame.surfarray.array3d(surf).transpose(1, 0, 2))
+    assert [b.text for b in zxingcpp.read_barcodes(rgb)] == ["K1-000042-7Q"]
+
+
+# ----- signature pad -----------------------------------------------------------------------------------------
+def test_signature_pad_minimum_ink_and_history() -> None:
+    pad = SignaturePad(min_ink=0.8, min_points=12, aspect=3.0)
+    pad.press(0.1, 0.5, 1.0)
+    pad.release(0.1, 0.5, 1.1)
+    assert not pad.has_enough_ink  # a dot
+    pad.press(0.1, 0.5, 2.0)
+    for k in range(1, 20):
+        pad.move(0.1 + k * 0.04, 0.5 + (k % 2) * 0.1, 2.0 + k * 0.02)
+    pad.release(0.9, 0.5, 2.5)
+    assert pad.ink_length > 0.8 and pad.has_enough_ink
+    assert all(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 for s in pad.strokes for x, y, _ in s)
+    assert [p[2] for p in pad.strokes[1]] == sorted(p[2] for p in pad.strokes[1])
+    pad.undo()
+    assert not pad.has_enough_ink and pad.can_redo
+    pad.redo()
+    assert pad.has_enough_ink
+    pad.clear()
+    assert pad.strokes == [] and pad.ink_length == 0.0
+    pad.redo()
+    pad.redo()
+    assert len(pad.strokes) == 2
+    pad.move(0.5, 0.5, 9.0)  # no stroke in progress: ignored
+    assert len(pad.strokes[-1]) == 21
+    pad.press(2.0, -1.0, 10.0)  # outside the pad: clamped
+    assert pad.strokes[-1][0][:2] == (1.0, 0.0)
+
+
+# ----- i18n and spoken text ----------------------------------------------------------------------------------
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    es = json.loads((i18n.LOCALES_DIR / "es.json").read_text(encoding="utf-8"))
+    en = json.loads((i18n.LOCALES_DIR / "en.json").read_text(encoding="utf-8"))
+    assert set(es) == set(en)
+    import string
+
+    def fields(s: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+    assert {k: fields(v) for k, v in es.items()} == {k: fields(v) for k, v in en.items()}
+    for state in State:
+        assert f"voice.{state.value}" in es
+
+
+def test_translator_falls_back_and_fills_placeholders() -> None:
+    tr = i18n.Translator("en")
+    assert tr.t("retry.left", n=2) == "2 tries left."
+    assert tr.t("no.such.key") == "no.such.key" and "no.such.key" in tr.missing
+    assert i18n.Translator("fr").language == "es"
+    assert tr.t("retry.left") == "{n} tries left."  # a missing value shows, never crashes
+
+
+def test_guidance_texts_of_the_pipelines_are_merged(monkeypatch) -> None:
+    fake = types.ModuleType("kiosk.vision.guidance")
+    fake.GUIDANCE_TEXT = {"card.test_only": {"es": "Prueba ñ", "en": "Test"}}
+    monkeypatch.setitem(sys.modules, "kiosk.vision.guidance", fake)
+    i18n.catalogs.cache_clear()
+    try:
+        assert i18n.Translator("es").t("card.test_only") == "Prueba ñ"
+        assert i18n.Translator("en").t("card.test_only") == "Test"
+    finally:
+        monkeypatch.delitem(sys.modules, "kiosk.vision.guidance")
+        i18n.catalogs.cache_clear()
+
+
+def test_spoken_text_for_every_screen_without_personal_data() -> None:
+    for lang in ("es", "en"):
+        for state, model in sample_screen_models(lang).items():
+            text = spoken_text(model)
+            assert text, state
+            assert "MUESTRA EJEMPLO" not in text and "123456789" not in text
+    models = sample_screen_models("es")
+    assert "Parpadea" in spoken_text(models[State.SELFIE])
+    assert "K 1" in spoken_text(models[State.RECEIPT])
+    assert "Welcome" in spoken_text(models[State.WELCOME], "en")
+
+
+# ----- the loop ---------------------------------------------------------------------------------------------
+class MachineController:
+    """The real pure machine behind the loop's controller interface (no workers)."""
+
+    def __init__(self) -> None:
+        self.m = new_machine(sample_settings(), now_s=0.0)
+        self.received: list = []
+
+    def screen_model(self):
+        return build_screen_model(self.m)
+
+    def preview(self):
+        return None
+
+    def dispatch(self, event) -> None:
+        self.received.append(event)
+        self.m, _ = step(self.m, event)
+
+
+def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
+    from kiosk.clock import FakeClock
+    from kiosk.config import UIConfig
+    from kiosk.ui.display import open_display
+    from kiosk.ui.loop import run_ui
+
+    display = open_display((800, 480), headless=True)
+    controller = MachineController()
+    clock = FakeClock()
+    seen: list[State] = []
+
+    from kiosk.ui.loop import UiRenderer
+
+    probe = UiRenderer((800, 480))
+    probe.render(controller.screen_model())
+    x, y = next(t.rect.center for t in probe.runtime.last_targets if isinstance(t.action, ev.StartPressed))
+
+    def on_frame(index, disp, model) -> None:
+        seen.append(model.state)
+        clock.advance(1 / 30)
+        if index == 1:  # touch "Comenzar" like a finger would
+            for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
+                pygame.event.post(pygame.event.Event(kind, x=x / 799, y=y / 479, finger_id=0, touch_id=1,
+                                                     dx=0.0, dy=0.0))
+
+    frames = run_ui(controller, UIConfig(fullscreen=False), headless=True, max_frames=4, on_frame=on_frame,
+                    clock=clock, display=display)
+    assert frames == 4
+    ticks = [e for e in controller.received if isinstance(e, ev.Tick)]
+    assert len(ticks) == 4 and ticks[0].now_s < ticks[-1].now_s
+    assert ev.StartPressed() in controller.received
+    assert seen[0] == State.WELCOME and seen[-1] != State.WELCOME
+    display.save_png("/tmp/_kiosk_ui_test.png")
+    display.close()
+
+
+def test_measure_frames_returns_per_frame_times() -> None:
+    from kiosk.ui.loop import measure_frames, summarise_ms
+
+    model = sample_screen_models("es")[State.CARD_FRONT]
+    times = measure_frames(model, (800, 480), n_frames=10)
+    assert len(times) == 10 and all(t > 0 for t in times)
+    stats = summarise_ms(times)
+    assert stats["n"] == 10 and stats["median_ms"] <= stats["p95_ms"]
+    with pytest.raises(ValueError):
+        measure_frames(model, (800, 480), n_frames=0)
