@@ -392,7 +392,8 @@ class Speaker:
 
     def __init__(self, text_for: Callable[[str, str], str | None], executable: str | None = None) -> None:
         self._text_for = text_for
-        self._exe = executable if executable is not None else shutil.which("espeak-ng")
+        # None: find espeak-ng on PATH; "": voice disabled.
+        self._exe = shutil.which("espeak-ng") if executable is None else (executable or None)
         self._proc: subprocess.Popen[bytes] | None = None
         if self._exe is None:
             log.info("espeak-ng not installed: voice guidance is off")
