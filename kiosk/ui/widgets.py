@@ -405,7 +405,7 @@ class PreviewBlitter:
         self._surface: pygame.Surface | None = None
 
     def surface_for(self, image_bgr: np.ndarray, size: tuple[int, int], *, is_mirrored: bool,
-                    frame_key: Any = None) -> pygame.Surface:
+                    frame_key: Any = None, target: pygame.Surface | None = None) -> pygame.Surface:
         """Scaled surface of ``image_bgr`` (H×W×3 uint8). Raises ValueError for another shape or dtype."""
         if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
             raise ValueError(f"preview must be H×W×3 uint8 BGR, got {image_bgr.shape} {image_bgr.dtype}")
@@ -413,12 +413,37 @@ class PreviewBlitter:
         if key == self._key and self._surface is not None:
             return self._surface
         h, w = image_bgr.shape[:2]
-        raw = pygame.image.frombuffer(np.ascontiguousarray(image_bgr).tobytes(), (w, h), "BGR")
+        raw = pygame.image.frombuffer(np.ascontiguousarray(image_bgr), (w, h), "BGR")
+        if target is not None and raw.get_bitsize() != target.get_bitsize():
+            # convert the small frame once here, not the big scaled one at every blit
+            same = pygame.Surface((w, h), 0, target)
+            same.blit(raw, (0, 0))
+            raw = same
         scaled = pygame.transform.scale(raw, size)
         if is_mirrored:
             scaled = pygame.transform.flip(scaled, True, False)
         self._key, self._surface = key, scaled
         return scaled
+
+
+_MASKS: dict[tuple[Any, ...], pygame.Surface] = {}
+
+
+def _guide_mask(size: tuple[int, int], guide_rect: pygame.Rect, kind: str, radius_px: int) -> pygame.Surface:
+    """White inside the guide, grey outside: multiplied onto the preview it dims everything but the target."""
+    key = (size, tuple(guide_rect), kind, radius_px)
+    found = _MASKS.get(key)
+    if found is None:
+        found = pygame.Surface(size)
+        found.fill((150, 150, 150) if kind == "card" else (135, 135, 135))
+        if kind == "card":
+            pygame.draw.rect(found, (255, 255, 255), guide_rect, border_radius=radius_px)
+        else:
+            pygame.draw.ellipse(found, (255, 255, 255), guide_rect)
+        if len(_MASKS) > 8:
+            _MASKS.clear()
+        _MASKS[key] = found
+    return found
 
 
 def card_guide_rect(media: pygame.Rect) -> pygame.Rect:
@@ -451,19 +476,20 @@ def draw_preview(p: Painter, media: pygame.Rect, blitter: PreviewBlitter, image_
     """
     pal = p.palette
     if image_bgr is not None:
-        surf = blitter.surface_for(image_bgr, media.size, is_mirrored=is_mirrored, frame_key=frame_key)
+        surf = blitter.surface_for(image_bgr, media.size, is_mirrored=is_mirrored, frame_key=frame_key,
+                                   target=p.surface)
         p.surface.blit(surf, media.topleft)
     else:
         pygame.draw.rect(p.surface, (40, 44, 50), media)
         spinner(p, media.center, min(media.width, media.height) // 8, t_s)
     colour = pal.guide_ok if is_ok else pal.guide
     width = max(3, p.theme.px(4))
+    if guide in ("card", "face"):
+        g = card_guide_rect(media) if guide == "card" else face_guide_rect(media)
+        # darken outside the guide with a cached multiply mask (an alpha overlay costs a full blend per frame)
+        p.surface.blit(_guide_mask(media.size, g.move(-media.left, -media.top), guide, p.theme.px(14)),
+                       media.topleft, special_flags=pygame.BLEND_RGB_MULT)
     if guide == "card":
-        g = card_guide_rect(media)
-        shade = pygame.Surface(media.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 90))
-        pygame.draw.rect(shade, (0, 0, 0, 0), g.move(-media.left, -media.top), border_radius=p.theme.px(14))
-        p.surface.blit(shade, media.topleft)
         pygame.draw.rect(p.surface, colour, g, width=width, border_radius=p.theme.px(14))
         # corner brackets make the target read as "put the card here"
         arm = g.width // 7
@@ -472,11 +498,6 @@ def draw_preview(p: Painter, media: pygame.Rect, blitter: PreviewBlitter, image_
             pygame.draw.line(p.surface, colour, (cx, cy), (cx + dx * arm, cy), width * 2)
             pygame.draw.line(p.surface, colour, (cx, cy), (cx, cy + dy * arm), width * 2)
     elif guide == "face":
-        g = face_guide_rect(media)
-        shade = pygame.Surface(media.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 110))
-        pygame.draw.ellipse(shade, (0, 0, 0, 0), g.move(-media.left, -media.top))
-        p.surface.blit(shade, media.topleft)
         pygame.draw.ellipse(p.surface, colour, g, width=width)
     if progress is not None and progress > 0:
         bar = pygame.Rect(media.left + p.theme.px(8), media.bottom - p.theme.px(18), media.width - p.theme.px(16),
