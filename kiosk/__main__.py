@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "liveness": ("kiosk.face.cli", "liveness_main", "check a folder of selfie frames for liveness"),
     "store": ("kiosk.store.cli", "main", "sealed record store: stats, verify, purge"),
     "config": ("kiosk.config_cli", "main", "validate and print the effective configuration"),
+    "operator-pin": ("kiosk.operator_pin", "main", "set a field operator's PIN (stored as a scrypt hash)"),
 }
 
 

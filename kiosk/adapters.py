@@ -192,10 +192,9 @@ class _Selfie:
             quality = self._pipeline.assess_selfie(image_bgr)
         completed = int(getattr(p, "completed", getattr(p, "challenges_done", 0)) or 0)
         challenge = getattr(p, "challenge", None)
-        return SelfieStep(guidance=getattr(quality, "guidance", None),
-                          is_face_present=bool(getattr(quality, "is_face_present",
-                                                       getattr(quality, "face", None) is not None
-                                                       or getattr(quality, "is_ok", False))),
+        count = getattr(quality, "face_count", None)
+        is_face = count > 0 if isinstance(count, int) else bool(getattr(quality, "is_ok", False))
+        return SelfieStep(guidance=getattr(quality, "guidance", None), is_face_present=is_face,
                           challenge=None if challenge is None else _kind(challenge),
                           challenge_guidance=getattr(p, "guidance", None), completed=completed,
                           total=len(self.challenges), is_done=bool(p.is_done))

@@ -98,3 +98,39 @@ class PinVerifier:
             if hmac.compare_digest(candidate, digest) and valid and found is None:
                 found = op_id
         return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kiosk operator-pin --id AUX [--data-dir D | --file F]``: set an operator's PIN (asked twice,
+    never echoed; from stdin when not a terminal)."""
+    import argparse
+    import getpass
+    import sys
+
+    from kiosk.config import load_config
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk operator-pin", description=main.__doc__)
+    parser.add_argument("--id", required=True, help="operator (auxiliar) id, e.g. aux-01")
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: from the configuration)")
+    parser.add_argument("--file", type=Path, help="PIN file (default: <data_dir>/operator_pin)")
+    args = parser.parse_args(argv)
+    try:
+        if args.file:
+            path = args.file
+        else:
+            cfg = load_config()
+            data_dir = args.data_dir or cfg.data_path
+            path = Path(cfg.device.operator_pin_file) if cfg.device.operator_pin_file else data_dir / PIN_FILE
+        if sys.stdin.isatty():
+            pin = getpass.getpass("PIN: ")
+            if getpass.getpass("PIN again: ") != pin:
+                print("the two PINs differ; nothing changed", file=sys.stderr)
+                return 1
+        else:
+            pin = sys.stdin.readline().strip()
+        set_operator_pin(path, args.id, pin)
+    except (InvalidField, ConfigError, OSError) as exc:
+        print(f"operator-pin: {exc}", file=sys.stderr)
+        return 2
+    print(f"PIN set for {args.id} in {path}")
+    return 0
