@@ -156,11 +156,12 @@ def _play(controller: Any, camera_worker: Any, clock: FakeClock, renderer: Any, 
     result.states.append(state.value)
     while clock.monotonic() - start_s < MAX_SESSION_S:
         clock.advance(FRAME_S)
+        key = controller.state.value  # the step being worked on (a touch may just have changed it)
         t0 = time.perf_counter()
         camera_worker.step()
         model = controller.screen_model()
         spent = (time.perf_counter() - t0) * 1000.0
-        result.step_ms[state.value] = result.step_ms.get(state.value, 0.0) + spent
+        result.step_ms[key] = result.step_ms.get(key, 0.0) + spent
         result.machine_ms += spent
         if model.state != state:
             if pending_shot is not None:

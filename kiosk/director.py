@@ -75,6 +75,7 @@ class CameraDirector:
         self._selfie_fps = selfie_fps
         self._index = 0
         self._session: SyntheticSession | None = None
+        self._detector: Any = None
 
     # -- the citizen ------------------------------------------------------------------------------------------
     @property
@@ -90,7 +91,9 @@ class CameraDirector:
 
         candidates = [(p, who) for p, who in self._faces if who != exclude_person]
         rng.shuffle(candidates)
-        detector = FaceDetector()
+        if self._detector is None:
+            self._detector = FaceDetector()
+        detector = self._detector
         for path, who in candidates:
             img = cv2.imread(str(path))
             if img is None or min(img.shape[:2]) < 200:

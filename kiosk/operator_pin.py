@@ -64,7 +64,7 @@ def _read(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(path), "no operator PIN file: set one with set_operator_pin (operator mode)") from None
+        raise ConfigError(str(path), "no operator PIN file: operator mode needs one; set it with `python -m kiosk operator-pin --id ID`") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(str(path), f"operator PIN file unreadable: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("operators"), list):

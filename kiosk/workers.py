@@ -154,6 +154,7 @@ class _Task:
     side: str = ""
     capture: CardCapturePort | None = None
     selfie: SelfieSessionPort | None = None
+    challenges: tuple[str, ...] = ()
     started_s: float = 0.0
     stills: int = 0
     best: Any = None  # selfie: the best frame so far (a copy)
@@ -196,16 +197,24 @@ class CameraWorker:
 
     # -- commands (any thread) ------------------------------------------------------------------------------
     def start_card(self, job: int, side: str) -> None:
-        if self._director is not None:
-            self._director.on_card(side)
-        capture = self._vision.new_capture(side, self._front_context if side == "back" else None)
-        self._set_task(_Task(kind="card", job=job, side=side, capture=capture, started_s=self._clock.monotonic()))
+        """Start auto-capturing ``side``; the set-up itself happens on the worker (never on the UI thread)."""
+        self._set_task(_Task(kind="card", job=job, side=side, started_s=self._clock.monotonic()))
 
     def start_selfie(self, job: int, challenges: Sequence[str]) -> None:
-        session = self._face.new_selfie(challenges, self._rng)
-        if self._director is not None:
-            self._director.on_selfie(session.challenges)
-        self._set_task(_Task(kind="selfie", job=job, selfie=session, started_s=self._clock.monotonic()))
+        self._set_task(_Task(kind="selfie", job=job, challenges=tuple(challenges),
+                             started_s=self._clock.monotonic()))
+
+    def _prepare(self, task: _Task) -> None:
+        """Build the capture session (and let the development director change the scene) for a new task."""
+        if task.kind == "card":
+            if self._director is not None:
+                self._director.on_card(task.side)
+            task.capture = self._vision.new_capture(task.side, self._front_context if task.side == "back" else None)
+        else:
+            task.selfie = self._face.new_selfie(task.challenges, self._rng)
+            if self._director is not None:
+                self._director.on_selfie(task.selfie.challenges)
+        task.started_s = self._clock.monotonic()
 
     def stop(self) -> None:
         with self._lock:
@@ -259,6 +268,8 @@ class CameraWorker:
         if task is None or task.done:
             return False
         try:
+            if task.capture is None and task.selfie is None:
+                self._prepare(task)
             if not self._camera.is_running:
                 self._camera.start()
             frame = self._camera.latest_preview(timeout_s=self._preview_timeout_s)
