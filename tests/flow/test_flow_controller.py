@@ -115,6 +115,9 @@ def test_a_whole_session_runs_through_the_workers_and_seals_once() -> None:
     c.dispatch(ev.Confirmed())
     assert rig.state == State.WELCOME and c.machine.session.is_empty
     assert len(rig.store.sealed) == 1
+    # nothing of the card stays in the workers either
+    assert rig.camera_worker._front_context is None and rig.camera_worker.latest_preview() is None
+    assert rig.events.drain() == []
 
 
 def test_second_session_of_the_same_card_warns_about_the_duplicate() -> None:
