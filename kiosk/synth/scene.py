@@ -187,6 +187,12 @@ def _card_quad(p: dict[str, Any], card_w: float, card_h: float, frame_w: int, fr
             cy = frame_h - hi[1] + span[1] * f
         return quad + np.array([cx, cy])
     margin = 0.03 * np.array([frame_w, frame_h])
+    # A large card turned far can overflow the frame: shrink it until it fits (genuine scenes show all of it).
+    fit = float(min(1.0, *((np.array([frame_w, frame_h]) - 2 * margin) / span)))
+    if fit < 1.0:
+        quad = quad * fit
+        lo, hi = quad.min(axis=0), quad.max(axis=0)
+        span = hi - lo
     free = np.maximum(np.array([frame_w, frame_h]) - span - 2 * margin, 0)
     offset = margin - lo + free * np.array(p["position"])
     return quad + offset
@@ -378,6 +384,12 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
 
     # Where the card (its box) lands; the rest of the plane follows the same homography.
     quad = _card_quad(p, bx1 - bx0, by1 - by0, fw, fh, attack)
+    if attack == "screen":
+        # A camera integrates light over each pixel: partially low-pass the subpixel grid before resampling it,
+        # leaving the aliasing (moiré) a real photo of a screen shows without the grid collapsing to black.
+        shrink = (bx1 - bx0) / max(float(np.linalg.norm(quad[1] - quad[0])), 1.0)
+        if shrink > 1.2:
+            plane = cv2.GaussianBlur(plane, (0, 0), 0.3 * shrink)
     src_box = np.float32([[bx0, by0], [bx1, by0], [bx1, by1], [bx0, by1]])
     homography = cv2.getPerspectiveTransform(src_box, quad.astype(np.float32))
 
@@ -460,7 +472,8 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
     corners = quad.astype(float)
     frame_poly = np.float32([[0, 0], [fw, 0], [fw, fh], [0, fh]])
     inter_area, _ = cv2.intersectConvexConvex(corners.astype(np.float32), frame_poly)
-    quad_area = 0.5 * abs(np.cross(corners[2] - corners[0], corners[3] - corners[1]))
+    d1, d2 = corners[2] - corners[0], corners[3] - corners[1]
+    quad_area = 0.5 * abs(float(d1[0] * d2[1] - d1[1] * d2[0]))
     label = {
         "corners": [[round(float(x), 3), round(float(y), 3)] for x, y in corners],
         "difficulty": difficulty,
