@@ -32,6 +32,7 @@ MEDIAPIPE_FILES = {
     "face_detection_short_range.tflite": "BlazeFace short-range face detector (128×128 input, 6 keypoints)",
     "face_detection_full_range.tflite": "BlazeFace full-range face detector (192×192 input, 6 keypoints)",
     "face_landmark.tflite": "MediaPipe face mesh, 468 landmarks (192×192 input)",
+    "iris_landmark.tflite": "MediaPipe iris + eye contour (64×64 eye crop; 71 contour and 5 iris points)",
 }
 
 
@@ -176,17 +177,21 @@ def run_tflite(path: Path, chips: list[np.ndarray]) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma list of fp32,fp16,int8")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="comma list of fp32,fp16,int8; empty (--variants=) only refreshes the manifest")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     args = parser.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
 
-    dat = find_source_dat()
-    net = parse_dat_file(dat)
-    print(f"parsed {dat.name}: {net.bytes_consumed} bytes, {sum(layer.kind == 'con' for layer in net.layers)} convs")
-    fn = make_tf_function(net)
-    chips, dlib_descs, parity_set = _chips_for_parity()
-    tf_descs = np.asarray([fn(chip[None].astype(np.float32))["descriptor"].numpy()[0] for chip in chips])
+    manifest_path = args.out / "manifest.json"
+    if variants:
+        dat = find_source_dat()
+        net = parse_dat_file(dat)
+        print(f"parsed {dat.name}: {net.bytes_consumed} bytes, "
+              f"{sum(layer.kind == 'con' for layer in net.layers)} convs")
+        fn = make_tf_function(net)
+        chips, dlib_descs, parity_set = _chips_for_parity()
+        tf_descs = np.asarray([fn(chip[None].astype(np.float32))["descriptor"].numpy()[0] for chip in chips])
 
     manifest_path = args.out / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"models": {}}

@@ -13,6 +13,7 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DETECTOR_SHORT = "face_detection_short_range.tflite"
 DETECTOR_FULL = "face_detection_full_range.tflite"
 LANDMARKS = "face_landmark.tflite"
+EYES = "iris_landmark.tflite"
 EMBEDDING_BY_VARIANT = {
     "fp32": "dlib_face_recognition_resnet_v1_fp32.tflite",
     "fp16": "dlib_face_recognition_resnet_v1_fp16.tflite",

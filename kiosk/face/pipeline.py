@@ -23,6 +23,7 @@ from kiosk.face.align import face_chip, five_points_from_mesh
 from kiosk.face.detect import FaceDetection
 from kiosk.face.detector import DetectedFace, FaceDetector, as_bgr
 from kiosk.face.embed import FaceEmbedder, descriptor_distance
+from kiosk.face.eyes import EyeModel
 from kiosk.face.quality import SelfieQuality, assess, has_second_person, light_measures, main_face
 from kiosk.face.runtime import TfliteModel
 
@@ -83,13 +84,25 @@ class FacePipeline:
         self.cfg = cfg
         root = Path(models_dir) if models_dir is not None else model_files.DEFAULT_MODELS_DIR
         self.detector = FaceDetector(root, cfg.threads)
+        self._own_models: list[TfliteModel] = []
         try:
-            self._embed_model = TfliteModel(root / model_files.embedding_file(cfg.model_variant), cfg.threads)
+            self._embed_model = self._load(root / model_files.embedding_file(cfg.model_variant))
             self.embedder = FaceEmbedder(self._embed_model)
+            self.eyes = EyeModel(self._load(root / model_files.EYES))
         except Exception:
-            self.detector.close()
+            self.close_models()
             raise
         self._is_closed = False
+
+    def _load(self, path: Path) -> TfliteModel:
+        model = TfliteModel(path, self.cfg.threads)
+        self._own_models.append(model)
+        return model
+
+    def close_models(self) -> None:
+        self.detector.close()
+        for model in self._own_models:
+            model.close()
 
     # -- building blocks -------------------------------------------------------------------------------------
     def detect(self, img_bgr: np.ndarray) -> list[FaceDetection]:
@@ -104,6 +117,11 @@ class FacePipeline:
         """dlib-aligned 150×150 RGB chip of ``face``."""
         rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
         return face_chip(rgb, five_points_from_mesh(face.landmarks.points))
+
+    def eye_openness(self, img_bgr: np.ndarray, face: DetectedFace) -> float:
+        """Openness of the less open eye (lid gap / eye width; ≈0.3 open, < 0.15 closed)."""
+        rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
+        return min(self.eyes.openness(rgb, face.landmarks.points))
 
     def _landmarks_for(self, img_bgr: np.ndarray, detection: FaceDetection) -> DetectedFace:
         rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
@@ -176,7 +194,7 @@ class FacePipeline:
         distance = descriptor_distance(desc_s, desc_r)
         threshold = float(self.cfg.match_threshold)
         t5 = time.perf_counter()
-        quality_s = assess(selfie.shape, faces_s, chip_s, self.cfg)
+        quality_s = assess(selfie.shape, faces_s, chip_s, self.cfg, self.eye_openness(selfie, face_s))
         ref_mean, _, _, ref_sharp = light_measures(chip_r)
         quality = {
             "selfie": quality_s.to_json(),
@@ -197,16 +215,16 @@ class FacePipeline:
         frame = as_bgr(frame_bgr)
         faces = self.analyse(frame) if faces is None else faces
         face = main_face(faces)
-        chip = self.chip(frame, face) if face is not None else None
-        return assess(frame.shape, faces, chip, self.cfg)
+        if face is None:
+            return assess(frame.shape, faces, None, self.cfg)
+        return assess(frame.shape, faces, self.chip(frame, face), self.cfg, self.eye_openness(frame, face))
 
     def close(self) -> None:
         """Release every model; idempotent."""
         if self._is_closed:
             return
         self._is_closed = True
-        self.detector.close()
-        self._embed_model.close()
+        self.close_models()
 
     def __enter__(self) -> FacePipeline:
         return self

@@ -16,7 +16,7 @@ from kiosk.face.detector import DetectedFace
 from kiosk.face.geometry import eye_aspect_ratio, head_pose
 
 CENTER_TOLERANCE_FRAC = 0.15  # face centre within this fraction of the frame size from the middle
-MIN_EYE_ASPECT = 0.14  # below this the eyes count as closed (open eyes read 0.2–0.35 in the mesh)
+MIN_EYE_OPEN = 0.15  # eye-contour lid gap / width below this counts as closed (open ≈0.25–0.35, shut ≈0.09)
 DARK_MEAN = 60.0  # mean grey of the face below this is too dark
 BRIGHT_MEAN = 215.0
 CLIPPED_FRAC = 0.25  # more than this share of face pixels at 250+ is blown out
@@ -37,7 +37,7 @@ class SelfieQuality:
     center_offset_frac: float | None = None
     yaw_deg: float | None = None
     pitch_deg: float | None = None
-    eye_aspect: float | None = None
+    eye_open: float | None = None
     brightness: float | None = None
     light_imbalance: float | None = None
     sharpness: float | None = None
@@ -73,8 +73,9 @@ def has_second_person(faces: list[DetectedFace], ratio: float = SECOND_FACE_RATI
 
 
 def assess(frame_shape: tuple[int, ...], faces: list[DetectedFace], chip_rgb: np.ndarray | None,
-           cfg: FaceConfig) -> SelfieQuality:
-    """Judge a selfie frame from its detected faces and the main face's aligned chip."""
+           cfg: FaceConfig, eye_open: float | None = None) -> SelfieQuality:
+    """Judge a selfie frame from its detected faces, the main face's aligned chip and its eye openness
+    (from :class:`kiosk.face.eyes.EyeModel`; without it the mesh's eye aspect ratio is used)."""
     if not faces:
         return SelfieQuality(False, "face.none", 0)
     if has_second_person(faces):
@@ -88,10 +89,10 @@ def assess(frame_shape: tuple[int, ...], faces: list[DetectedFace], chip_rgb: np
     cx, cy = det.center_xy
     offset = max(abs(cx - w / 2) / w, abs(cy - h / 2) / h)
     pose = head_pose(face.landmarks.points)
-    ear = min(eye_aspect_ratio(face.landmarks.points))
+    ear = min(eye_aspect_ratio(face.landmarks.points)) if eye_open is None else eye_open
     values = {"face_count": len(faces), "box_xyxy": tuple(round(v, 1) for v in det.box_xyxy),
               "face_width_frac": width_frac, "center_offset_frac": offset, "yaw_deg": pose.yaw_deg,
-              "pitch_deg": pose.pitch_deg, "eye_aspect": ear}
+              "pitch_deg": pose.pitch_deg, "eye_open": ear}
     if chip_rgb is not None:
         mean, clipped, imbalance, sharpness = light_measures(chip_rgb)
         values.update(brightness=mean, light_imbalance=imbalance, sharpness=sharpness)
@@ -107,7 +108,7 @@ def assess(frame_shape: tuple[int, ...], faces: list[DetectedFace], chip_rgb: np
         guidance = "face.farther"
     elif abs(pose.yaw_deg) > cfg.selfie_max_yaw_deg or abs(pose.pitch_deg) > cfg.selfie_max_pitch_deg:
         guidance = "face.look_straight"
-    elif ear < MIN_EYE_ASPECT:
+    elif ear < MIN_EYE_OPEN:
         guidance = "face.open_eyes"
     elif mean < DARK_MEAN:
         guidance = "face.too_dark"
