@@ -132,7 +132,8 @@ class AuditLog:
 
     def __init__(self, conn: sqlite3.Connection, lock: threading.RLock, *, device_id: str, clock: Any,
                  signing_key: Any = None, public_key: Any = None, key_id: str = "",
-                 checkpoint_every: int = 100) -> None:
+                 checkpoint_every: int = 100, require_open: Any = None) -> None:
+        self._require_open = require_open or (lambda: None)
         self._conn = conn
         self._lock = lock
         self._device_id = device_id
@@ -151,6 +152,7 @@ class AuditLog:
         """
         details_json = check_details(kind, details)
         with self._lock:
+            self._require_open()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 seq = self.append_in_transaction(kind, details_json)
@@ -184,6 +186,7 @@ class AuditLog:
         if self._signing_key is None:
             raise KeyMissing("the audit log needs the device key to sign a checkpoint")
         with self._lock:
+            self._require_open()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 row = self._conn.execute("SELECT seq, at_s, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1"
@@ -212,6 +215,7 @@ class AuditLog:
     def entries(self, limit: int = 100, before_seq: int | None = None) -> list[AuditEntry]:
         """Newest entries first (for the admin page)."""
         with self._lock:
+            self._require_open()
             rows = self._conn.execute(
                 "SELECT seq, at_s, kind, details FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
                 (before_seq if before_seq is not None else 2**62, int(limit))).fetchall()
@@ -223,6 +227,7 @@ class AuditLog:
 
         report = AuditReport()
         with self._lock:
+            self._require_open()
             rows = self._conn.execute("SELECT seq, at_s, kind, details, prev_hash, entry_hash FROM audit_log "
                                       "ORDER BY seq").fetchall()
             cps = self._conn.execute("SELECT seq, entry_hash, at_s, next_due_seq, key_id, signature "

@@ -348,7 +348,7 @@ class RecordStore:
                               signing_key=keys.device_key if keys else None,
                               public_key=keys.device_public_key if keys else None,
                               key_id=keys.device_key_id if keys else "",
-                              checkpoint_every=cfg.audit_checkpoint_every)
+                              checkpoint_every=cfg.audit_checkpoint_every, require_open=self._require_open)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def close(self) -> None:

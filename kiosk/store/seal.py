@@ -3,7 +3,8 @@
 Envelope (all integers big-endian)::
 
     b"APYE" | version u8 = 1 | header_len u32 | header | wrapped_len u16 | wrapped_key | ct_len u32 | ciphertext
-    | signature (64 bytes, Ed25519 by the device over b"apoyo-kiosk/envelope/v1\\0" + every byte before it)
+    | signature (64 bytes: Ed25519 by the device over b"apoyo-kiosk/envelope/v1\\0" + SHA-512(every byte before
+      it); signing the digest rather than the 400 KB body halves the signing time, as Ed25519ph does)
 
 * ``header`` is canonical JSON (format version, device id, record id, folio, sequence, timestamps, algorithm
   ids, central key id, device key id, ephemeral public key, nonce). It is the associated data of both AEADs.
@@ -123,6 +124,10 @@ def _kek(shared: bytes, epk_raw: bytes, central_raw: bytes) -> bytes:
                 info=WRAP_INFO + epk_raw + central_raw).derive(shared)
 
 
+def _to_sign(body: bytes) -> bytes:
+    return SIG_CONTEXT + hashlib.sha512(body).digest()
+
+
 @dataclass(frozen=True)
 class SealedEnvelope:
     data: bytes
@@ -164,7 +169,7 @@ def seal(payload: bytes, *, device_id: str, record_id: str, folio: str, seq: int
     del content_key
     body = b"".join([MAGIC, struct.pack(">BI", FORMAT_VERSION, len(header_bytes)), header_bytes,
                      struct.pack(">H", len(wrapped)), wrapped, struct.pack(">I", len(ciphertext)), ciphertext])
-    signature = device_key.sign(SIG_CONTEXT + body)
+    signature = device_key.sign(_to_sign(body))
     return SealedEnvelope(body + signature, header)
 
 
@@ -223,7 +228,7 @@ def verify_envelope(envelope: bytes, device_public_key: Any) -> dict[str, Any]:
 
     parts = _parse(envelope)
     try:
-        device_public_key.verify(parts.signature, SIG_CONTEXT + parts.body)
+        device_public_key.verify(parts.signature, _to_sign(parts.body))
     except InvalidSignature as exc:
         raise IntegrityError(_OPAQUE) from exc
     return parts.header

@@ -100,9 +100,11 @@ def test_resigned_but_altered_envelope_is_still_rejected(env, rng):
     r = _regions(sealed)
     bad = bytearray(sealed[:r["signature"].start])
     bad[r["ciphertext"].start + 40] ^= 0x10
+    import hashlib
+
     from kiosk.store.seal import SIG_CONTEXT
 
-    resigned = bytes(bad) + env.keys.device_key.sign(SIG_CONTEXT + bytes(bad))
+    resigned = bytes(bad) + env.keys.device_key.sign(SIG_CONTEXT + hashlib.sha512(bytes(bad)).digest())
     verify_envelope(resigned, env.keys.device_public_key)  # the signature is fine ...
     with pytest.raises(IntegrityError):  # ... the AEAD is not
         open_envelope(resigned, env.central.sealing_private, env.keys.device_public_key)

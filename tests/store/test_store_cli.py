@@ -1,0 +1,81 @@
+"""``python -m kiosk store``: stats, verify and purge, with no citizen data in any output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+import pytest
+from store_support import CANARY_CIC, CANARY_ID, CANARY_NAME, DEVICE_ID, make_record
+
+from kiosk.__main__ import main as kiosk_main
+from kiosk.clock import SystemClock
+from kiosk.store.db import RecordStore
+from kiosk.store.receipt import sign_receipt
+
+
+@pytest.fixture
+def filled(env, rng, monkeypatch):
+    monkeypatch.setenv("APOYO_KIOSK_CONFIG", str(env.data_dir / "absent.toml"))
+    (env.data_dir / "absent.toml").write_text("[device]\ndev_mode = true\n")
+    clock = SystemClock()  # the CLI uses the real clock, so the records do too
+    with RecordStore(env.data_dir, env.cfg, clock, env.keys) as store:
+        results = [store.seal_and_commit(make_record(env.clock, rng, cic=f"{600000000 + i}")) for i in range(3)]
+        envelope = store.envelope(results[0].record_id)
+        receipt = sign_receipt(env.central.receipt_private, env.central.receipt_key_id, device_id=DEVICE_ID,
+                               record_id=results[0].record_id, envelope_sha256=hashlib.sha256(envelope).hexdigest(),
+                               received_at_s=clock.wall() - 40 * 86400)
+        store.mark_synced(results[0].record_id, receipt)
+        store._conn.execute("UPDATE records SET synced_at_s = synced_at_s - 40 * 86400")  # synced 40 days ago
+    return env, results
+
+
+def _run(capsys, *argv):
+    status = kiosk_main(["store", *argv])
+    out, err = capsys.readouterr()
+    for secret in (CANARY_CIC, CANARY_ID, CANARY_NAME, "1990-04-01"):
+        assert secret not in out and secret not in err
+    return status, out, err
+
+
+def test_stats_verify_purge_json(filled, capsys):
+    env, results = filled
+    status, out, _ = _run(capsys, "stats", "--json", "--data-dir", str(env.data_dir))
+    stats = json.loads(out)
+    assert status == 0 and stats["counts"] == {"sealed": 2, "exported": 0, "synced": 1, "purged": 0}
+    assert stats["envelope_bytes"] > 0 and stats["free_mb"] > 0 and stats["oldest_unsynced_age_s"] >= 0
+    status, out, _ = _run(capsys, "verify", "--json", "--data-dir", str(env.data_dir))
+    report = json.loads(out)
+    assert status == 0 and report["is_ok"] and report["records_checked"] == 3 and report["audit"]["entries"] == 4
+    status, out, _ = _run(capsys, "purge", "--json", "--data-dir", str(env.data_dir))
+    assert status == 0 and json.loads(out) == {"purged": 1, "bytes_freed": results[0].size_bytes, "refused": 0}
+    status, out, _ = _run(capsys, "stats", "--data-dir", str(env.data_dir))
+    assert status == 0 and "sealed 2, exported 0, synced 0, purged 1" in out
+
+
+def test_verify_reports_tampering_with_exit_1(filled, capsys):
+    env, results = filled
+    conn = sqlite3.connect(env.data_dir / "store" / "records.sqlite3")
+    conn.execute("DROP TRIGGER audit_log_append_only_u")
+    conn.execute("UPDATE audit_log SET kind = 'admin.action' WHERE seq = 2")
+    blob = bytearray(conn.execute("SELECT envelope FROM records WHERE folio = ?", (results[2].folio,)).fetchone()[0])
+    blob[-1] ^= 1
+    conn.execute("UPDATE records SET envelope = ? WHERE folio = ?", (bytes(blob), results[2].folio))
+    conn.commit()
+    conn.close()
+    status, out, _ = _run(capsys, "verify", "--data-dir", str(env.data_dir))
+    assert status == 1 and "PROBLEMS FOUND" in out and results[2].folio in out and "entry 2 was altered" in out
+
+
+def test_clear_errors(tmp_path, env, capsys, monkeypatch):
+    monkeypatch.setenv("APOYO_KIOSK_CONFIG", str(tmp_path / "k.toml"))
+    (tmp_path / "k.toml").write_text("")
+    status, _, err = _run(capsys, "stats", "--data-dir", str(tmp_path / "nothing"))
+    assert status == 2 and "no record store" in err
+    with RecordStore(env.data_dir, env.cfg, env.clock, env.keys):
+        pass
+    status, _, err = _run(capsys, "verify", "--data-dir", str(env.data_dir))  # dev_mode is off in k.toml
+    assert status == 2 and "DEVELOPMENT key" in err
+    with pytest.raises(SystemExit):
+        kiosk_main(["store", "explode"])
