@@ -109,13 +109,19 @@ def _check_still(still_bgr: Any) -> None:
         raise ImageError("expected a colour (H×W×3 uint8) still of at least 64×64 px")
 
 
-def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer) -> tuple[CardDetection | None, CardQuality]:
+def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer
+            ) -> tuple[list[CardDetection], CardDetection | None, CardQuality]:
     found = detect_cards(still_bgr, STILL_WORK_WIDTH_PX)
     detection = found[0] if found else None
     timer.lap("detect")
     quality = assess_card(still_bgr, detection, cfg)
     timer.lap("quality")
-    return detection, quality
+    return found, detection, quality
+
+
+# Problems with the scene as a whole: no point reading a card there.
+_BLOCKING = ("card.one_card_only", "card.not_found", "card.more_light", "card.too_bright")
+_MAX_MRZ_TRIES = 3  # card-like quads tried for an MRZ (a sheet of paper on the desk can outrank the card)
 
 
 def _rotate_180(detection: CardDetection) -> CardDetection:
@@ -144,14 +150,26 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     credential_cfg = credential_cfg or CredentialConfig()
     today = today or date.today()
     timer = _Timer()
-    detection, quality = _locate(still_bgr, cfg, timer)
+    found, detection, quality = _locate(still_bgr, cfg, timer)
     empty = FraudReport()
-    if detection is None or quality.guidance in ("card.one_card_only", "card.move_into_frame", "card.not_found"):
+    if detection is None or (quality.guidance in _BLOCKING and not found):
         return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
                           timer.timings_ms)
-    rectified = rectify_card(still_bgr, detection.corners, CANONICAL_WIDTH_PX)
-    timer.lap("rectify")
-    cells = classify_cells(cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY))
+    if quality.guidance == "card.one_card_only":
+        return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
+                          timer.timings_ms)
+    cells = None
+    rectified = None
+    for candidate in found[:_MAX_MRZ_TRIES]:
+        card = rectify_card(still_bgr, candidate.corners, CANONICAL_WIDTH_PX)
+        got = classify_cells(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
+        if rectified is None or got is not None:
+            rectified, detection = card, candidate
+        if got is not None:
+            cells = got
+            if candidate is not found[0]:
+                quality = assess_card(still_bgr, candidate, cfg)
+            break
     timer.lap("mrz_ocr")
     if cells is not None and cells.is_upside_down:
         detection = _rotate_180(detection)
@@ -197,9 +215,9 @@ def analyse_front(still_bgr: np.ndarray, face_detector: FaceDetectorFn | None = 
     _check_still(still_bgr)
     cfg = cfg or VisionConfig()
     timer = _Timer()
-    detection, quality = _locate(still_bgr, cfg, timer)
+    _, detection, quality = _locate(still_bgr, cfg, timer)
     empty = FraudReport()
-    if detection is None or quality.guidance in ("card.one_card_only", "card.move_into_frame", "card.not_found"):
+    if detection is None or quality.guidance in _BLOCKING:
         return FrontResult(quality.guidance, detection, quality, "unknown", None, None, None, empty,
                            timer.timings_ms)
     rectified = rectify_card(still_bgr, detection.corners, CANONICAL_WIDTH_PX)
