@@ -102,7 +102,7 @@ def footer_buttons(theme: Theme, footer: pygame.Rect, n: int) -> list[pygame.Rec
     if n <= 0:
         return []
     if n == 1:
-        w = min(inner.width, max(theme.px(300), inner.width // 2))
+        w = inner.width if theme.is_portrait else min(inner.width, max(theme.px(300), inner.width // 2))
         r = pygame.Rect(0, 0, w, h)
         r.center = inner.center
         if not theme.is_portrait:

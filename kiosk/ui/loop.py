@@ -38,12 +38,13 @@ def runtime_from_config(ui_cfg: Any) -> UiRuntime:
 
 def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_frames: int | None = None,
            on_frame: Callable[[int, Display, ScreenModel], None] | None = None, clock: Clock | None = None,
-           display: Display | None = None) -> int:
+           display: Display | None = None, runtime: UiRuntime | None = None) -> int:
     """Run the kiosk UI until the window closes (or ``max_frames`` frames). Returns the frames drawn.
 
     ``ui_cfg`` is a :class:`kiosk.config.UIConfig` (width_px, height_px, fullscreen, idle_countdown_s, and
     optionally frame_rate_fps and signature_min_ink). ``on_frame(index, display, model)`` runs after each frame
-    is drawn (the demo saves PNGs there). Raises :class:`kiosk.ui.display.DisplayError` when no screen opens.
+    is drawn (the demo saves PNGs there); ``runtime`` lets a caller see the targets of the last frame.
+    Raises :class:`kiosk.ui.display.DisplayError` when no screen opens.
     Escape quits only on a windowed (development) display.
     """
     clock = clock or SystemClock()
@@ -52,7 +53,7 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
     own_display = display is None
     if display is None:
         display = open_display(size, fullscreen=fullscreen, headless=headless)
-    runtime = runtime_from_config(ui_cfg)
+    runtime = runtime or runtime_from_config(ui_cfg)
     pointer = PointerInput(display.size, tap_slop_px=max(24.0, display.size[0] / 30))
     fps = float(getattr(ui_cfg, "frame_rate_fps", 30.0))
     ticker = pygame.time.Clock()

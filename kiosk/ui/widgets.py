@@ -413,6 +413,15 @@ class PreviewBlitter:
         if key == self._key and self._surface is not None:
             return self._surface
         h, w = image_bgr.shape[:2]
+        want = size[0] / max(1, size[1])
+        if abs(w / h - want) > 0.02:  # centre-crop to the box's shape rather than distort the picture
+            if w / h > want:
+                cw = max(1, round(h * want))
+                image_bgr = image_bgr[:, (w - cw) // 2:(w - cw) // 2 + cw]
+            else:
+                ch = max(1, round(w / want))
+                image_bgr = image_bgr[(h - ch) // 2:(h - ch) // 2 + ch, :]
+            h, w = image_bgr.shape[:2]
         raw = pygame.image.frombuffer(np.ascontiguousarray(image_bgr), (w, h), "BGR")
         if target is not None and raw.get_bitsize() != target.get_bitsize():
             # convert the small frame once here, not the big scaled one at every blit
@@ -712,7 +721,7 @@ def draw_pictogram(p: Painter, name: str, rect: pygame.Rect) -> None:
     s = p.surface
     r = fit_aspect(rect, 1.0)
     cx, cy = r.center
-    rad = r.width * 0.3
+    rad = r.width * 0.34
     w = max(2, p.theme.px(3))
     fg, bg = pal.text, pal.background
     ok, bad = pal.success, pal.danger

@@ -190,6 +190,15 @@ def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,
     local.scroll_rect = pygame.Rect(rect.left, rect.top, inner_w, rect.height)
     local.scroll_step_px = max(th.px(40), rect.height * 2 // 3)
     p.surface.blit(content, rect.topleft, pygame.Rect(0, local.scroll_px, inner_w, rect.height))
+    if local.scroll_px < overflow:
+        # fade the last lines into the background: 'there is more below', not 'the text is cut'
+        fade_h = min(rect.height // 3, th.px(36))
+        fade = _fade_surface(inner_w, fade_h, p.palette.background)
+        p.surface.blit(fade, (rect.left, rect.bottom - fade_h))
+    if local.scroll_px > 0:  # and a line cut at the top fades too
+        fade_h = min(rect.height // 4, th.px(24))
+        fade = pygame.transform.flip(_fade_surface(inner_w, fade_h, p.palette.background), False, True)
+        p.surface.blit(fade, rect.topleft)
     if overflow and show_buttons:
         x = rect.right - btn_w
         up = pygame.Rect(x, rect.top, btn_w, max(th.min_touch_px, rect.height // 2 - th.gap_px // 2))
@@ -205,6 +214,22 @@ def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,
         thumb_h = max(th.px(20), rect.height * rect.height // content.get_height())
         thumb_y = rect.top + (rect.height - thumb_h) * local.scroll_px // max(1, overflow)
         pygame.draw.rect(p.surface, p.palette.primary, pygame.Rect(track.left, thumb_y, 3, thumb_h))
+
+
+_FADES: dict[tuple[int, int, tuple[int, int, int]], pygame.Surface] = {}
+
+
+def _fade_surface(width: int, height: int, colour: tuple[int, int, int]) -> pygame.Surface:
+    key = (width, height, colour)
+    found = _FADES.get(key)
+    if found is None:
+        found = pygame.Surface((width, height), pygame.SRCALPHA)
+        for y in range(height):
+            pygame.draw.line(found, (*colour, round(255 * (y + 1) / height)), (0, y), (width, y))
+        if len(_FADES) > 8:
+            _FADES.clear()
+        _FADES[key] = found
+    return found
 
 
 def _arrow(p: Painter, rect: pygame.Rect, direction: int) -> None:

@@ -21,7 +21,9 @@ def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide
                    progress_label: str | None = None) -> None:
     p, m, th = ctx.p, ctx.m, ctx.theme
     layout = begin(ctx, has_footer=False)
-    media, panel = split_media(th, layout.body, max_fraction=0.6 if not th.is_portrait else 0.5)
+    # portrait selfie: a 3:4 centre crop shows the face bigger than the camera's 4:3 frame would
+    aspect = 3 / 4 if (th.is_portrait and guide == "face") else 4 / 3
+    media, panel = split_media(th, layout.body, aspect, max_fraction=0.6 if not th.is_portrait else 0.55)
     frame = ctx.preview if m.is_preview else None
     image = getattr(frame, "image", None)
     draw_preview(p, media, ctx.blitter, image, guide=guide, is_ok=status_is_ok,

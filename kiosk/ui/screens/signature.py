@@ -24,7 +24,7 @@ def render(ctx: ScreenContext) -> None:
     y += sh + th.px(6)
     pad_rect = pygame.Rect(body.left, y, body.width, body.bottom - y)
     if th.is_portrait:  # a signature is wide, not tall
-        pad_rect.height = min(pad_rect.height, round(pad_rect.width / 1.6))
+        pad_rect.height = min(pad_rect.height, round(pad_rect.width / 1.25))
     local.pad_rect = pad_rect
     local.pad.aspect = pad_rect.width / max(1, pad_rect.height)
     draw_signature(p, pad_rect, local.pad, ctx.t("signature.hint"))

@@ -24,9 +24,6 @@ def render(ctx: ScreenContext) -> None:
         p.button(r, ctx.t(f"lang.{lang}"), ev.LanguageChosen(lang), kind="primary" if chosen else "secondary",
                  icon="check" if chosen else "globe", role="small")
         x = r.right + th.gap_px
-    help_w = th.px(150 if not th.is_portrait else 130)
-    r = pygame.Rect(header.right - mgn - help_w, header.centery - th.min_touch_px // 2, help_w, th.min_touch_px)
-    p.button(r, ctx.t("btn.help"), ev.HelpRequested(), kind="secondary", icon="help", role="small")
 
     body = layout.body
     start_h = max(th.min_touch_px, th.px(90))
