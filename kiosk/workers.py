@@ -351,11 +351,13 @@ class CameraWorker:
 
 
 class JobWorker:
-    """Runs short jobs in order on one thread (or inline when ``threaded=False``); a job returns an event."""
+    """Runs short jobs in order on one thread; a job returns an event. With ``threaded=False`` jobs wait until
+    the caller runs them with :meth:`run_pending` (demo, tests, bench: deterministic, and timed per step)."""
 
     def __init__(self, sink: Sink, *, threaded: bool = True) -> None:
         self._sink = sink
         self._q: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
+        self._pending: list[Callable[[], Any]] = []
         self._thread: threading.Thread | None = None
         if threaded:
             self._thread = threading.Thread(target=self._run, name="job-worker", daemon=True)
@@ -363,9 +365,17 @@ class JobWorker:
 
     def submit(self, job: Callable[[], Any]) -> None:
         if self._thread is None:
-            self._execute(job)
+            self._pending.append(job)
         else:
             self._q.put(job)
+
+    def run_pending(self) -> int:
+        """Unthreaded mode: run the queued jobs now (in order); returns how many ran."""
+        count = 0
+        while self._pending:
+            self._execute(self._pending.pop(0))
+            count += 1
+        return count
 
     def _execute(self, job: Callable[[], Any]) -> None:
         try:

@@ -63,6 +63,7 @@ class Rig:
         for _ in range(n):
             self.clock.advance(dt_s)
             self.camera_worker.step()
+            self.jobs.run_pending()
             self.controller.screen_model()
 
     def until(self, state: State, max_frames: int = 300) -> None:
