@@ -38,6 +38,8 @@ class Sample:
     front_scene: np.ndarray
     back_scene: np.ndarray
     label: dict[str, Any] = field(default_factory=dict)
+    front_jpeg: bytes = b""  # the scenes as JPEG (quality from the scene parameters); decoding gives *_scene
+    back_jpeg: bytes = b""
 
 
 def resolve_attack(attack: str | None, index: int) -> str | None:
@@ -73,8 +75,9 @@ def generate_sample(seed: int, index: int, difficulty: str = "normal", attack: s
     front_card = card.render_front(citizen, face_img, face_box)
     back_card = card.render_back(citizen)
     front_rng, back_rng = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(2))
-    front_scene, front_label = scene.make_scene(front_card, front_rng, difficulty, kind, frame_size)
-    back_scene, back_label = scene.make_scene(back_card, back_rng, difficulty, kind, frame_size)
+    front_scene, front_label, front_jpeg = scene.make_scene_jpeg(front_card, front_rng, difficulty, kind,
+                                                                 frame_size)
+    back_scene, back_label, back_jpeg = scene.make_scene_jpeg(back_card, back_rng, difficulty, kind, frame_size)
     lines = mrz_lines(citizen)
     label = {
         "seed": seed,
@@ -95,21 +98,26 @@ def generate_sample(seed: int, index: int, difficulty: str = "normal", attack: s
         "back": back_label,
     }
     return Sample(citizen=citizen, face_path=face_file.path, person=face_file.person, front_card=front_card,
-                  back_card=back_card, front_scene=front_scene, back_scene=back_scene, label=label)
+                  back_card=back_card, front_scene=front_scene, back_scene=back_scene, label=label,
+                  front_jpeg=front_jpeg, back_jpeg=back_jpeg)
 
 
 def write_sample(sample: Sample, out_dir: Path, index: int) -> list[Path]:
     """Write ``NNNN_front.jpg``, ``NNNN_back.jpg`` and ``NNNN.json`` into ``out_dir``; returns the paths.
 
-    Raises OSError if the folder cannot be written.
+    The JPEGs are the scenes' own bytes (compressed once, at the scene's quality), so reading a file back gives
+    exactly ``front_scene`` / ``back_scene``. Raises OSError if the folder cannot be written.
     """
     stem = f"{index:04d}"
     paths = [out_dir / f"{stem}_front.jpg", out_dir / f"{stem}_back.jpg", out_dir / f"{stem}.json"]
-    for path, img in zip(paths[:2], (sample.front_scene, sample.back_scene), strict=True):
-        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            raise OSError(f"could not encode {path.name}")
-        path.write_bytes(buf.tobytes())
+    for path, img, data in zip(paths[:2], (sample.front_scene, sample.back_scene),
+                               (sample.front_jpeg, sample.back_jpeg), strict=True):
+        if not data:
+            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            if not ok:
+                raise OSError(f"could not encode {path.name}")
+            data = buf.tobytes()
+        path.write_bytes(data)
     paths[2].write_text(json.dumps(sample.label, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
 

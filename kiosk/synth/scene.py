@@ -117,7 +117,11 @@ def _smooth_noise(rng: np.random.Generator, w: int, h: int, cell: int) -> np.nda
 
 def make_background(rng: np.random.Generator, kind: str, w: int, h: int) -> np.ndarray:
     """A synthetic surface: 'wood' table, 'textured', 'cluttered' desk or 'fabric'. BGR uint8 (h, w)."""
-    sw, sh = w // 2, h // 2  # drawn at half size then upscaled: cheaper and the camera blurs it anyway
+    # Drawn at half size then upscaled: cheaper, and the camera blurs the background anyway.
+    return cv2.resize(_background_half(rng, kind, w // 2, h // 2), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _background_half(rng: np.random.Generator, kind: str, sw: int, sh: int) -> np.ndarray:
     base = rng.integers(60, 200, size=3).astype(np.float32)
     if kind == "wood":
         base = np.array([rng.uniform(40, 90), rng.uniform(80, 130), rng.uniform(120, 180)], np.float32)
@@ -155,8 +159,7 @@ def make_background(rng: np.random.Generator, kind: str, w: int, h: int) -> np.n
                         cv2.line(img, (x + 8, row), (x + 8 + int(rng.integers(20, max(pw - 16, 21))), row),
                                  (60, 60, 60), 2)
             img = img.astype(np.float32)
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- geometry
@@ -334,12 +337,24 @@ def _sensor_noise(rng: np.random.Generator, shape: tuple[int, ...], sigma: float
 def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str = "normal",
                attack: str | None = None, frame_size: tuple[int, int] = (1600, 1200),
                overrides: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Photograph ``card_bgr`` as a camera would; see :func:`make_scene_jpeg` (same arguments and errors).
+
+    Returns (scene BGR uint8 of frame_size, label).
+    """
+    scene_bgr, label, _ = make_scene_jpeg(card_bgr, rng, difficulty, attack, frame_size, overrides)
+    return scene_bgr, label
+
+
+def make_scene_jpeg(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str = "normal",
+                    attack: str | None = None, frame_size: tuple[int, int] = (1600, 1200),
+                    overrides: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any], bytes]:
     """Photograph ``card_bgr`` (a rendered card, any size) as a camera would. Deterministic per ``rng`` state.
 
     ``difficulty`` is 'easy', 'normal' or 'hard' (ranges in the module doc); ``attack`` is None, 'photocopy',
     'screen', 'partial' or 'blank'; ``frame_size`` is (width, height) px; ``overrides`` replaces sampled
-    parameters by name (e.g. ``{'glare_strength': 0.0}``). Returns (scene BGR uint8 of frame_size, label) with
-    label keys 'corners', 'difficulty', 'attack', 'params', 'frame_size', 'card_size', 'homography',
+    parameters by name (e.g. ``{'glare_strength': 0.0}``). Returns (scene BGR uint8 of frame_size, label,
+    the scene's JPEG bytes — the scene is exactly their decoding, so writing them avoids a second compression),
+    with label keys 'corners', 'difficulty', 'attack', 'params', 'frame_size', 'card_size', 'homography',
     'visible_fraction', 'is_blank'.
 
     Raises InvalidField('difficulty' / 'attack' / 'frame_size' / 'overrides', ...) on bad arguments and
@@ -362,7 +377,17 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
             raise InvalidField("overrides", f"unknown scene parameter(s) {sorted(unknown)}")
         p.update(overrides)
 
-    background = make_background(rng, p["background"], fw, fh)
+    # Illumination (falloff across the frame × white balance × exposure gain) is smooth, so it is computed at
+    # half resolution: applied to the background before upscaling and to the object inside its box only.
+    hw_, hh_ = fw // 2, fh // 2
+    ang = math.radians(p["falloff_angle_deg"])
+    xs = (np.arange(hw_, dtype=np.float32) / hw_ - 0.5) * math.cos(ang)
+    ys = (np.arange(hh_, dtype=np.float32) / hh_ - 0.5) * math.sin(ang)
+    light = 1 - np.float32(p["falloff"]) * np.clip(ys[:, None] + xs[None, :] + 0.5, 0, 1)
+    wb = [float(v) * p["gain"] for v in p["white_balance"]]
+    light_half = cv2.multiply(cv2.cvtColor(light, cv2.COLOR_GRAY2BGR), (wb[0], wb[1], wb[2], 0.0))
+    background = cv2.resize(cv2.multiply(_background_half(rng, p["background"], hw_, hh_), light_half,
+                                         dtype=cv2.CV_8U), (fw, fh), interpolation=cv2.INTER_LINEAR)
 
     # The object placed in the scene ("plane") and the card's box inside it.
     if attack == "photocopy":
@@ -423,6 +448,15 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
         rw, rh = rx1 - rx0, ry1 - ry0
         to_roi = np.array([[1, 0, -rx0], [0, 1, -ry0], [0, 0, 1]], np.float64)
         warped = cv2.warpPerspective(big, to_roi @ h_big, (rw, rh), flags=cv2.INTER_LINEAR)
+        lx0, ly0 = rx0 // 2, ry0 // 2
+        lx1, ly1 = min((rx1 + 1) // 2 + 1, hw_), min((ry1 + 1) // 2 + 1, hh_)
+        light_roi = cv2.resize(light_half[ly0:ly1, lx0:lx1], ((lx1 - lx0) * 2, (ly1 - ly0) * 2),
+                               interpolation=cv2.INTER_LINEAR)[ry0 - 2 * ly0:ry0 - 2 * ly0 + rh,
+                                                               rx0 - 2 * lx0:rx0 - 2 * lx0 + rw]
+        if light_roi.shape[:2] != (rh, rw):  # odd frame sizes: pad by edge replication
+            light_roi = cv2.copyMakeBorder(light_roi, 0, rh - light_roi.shape[0], 0, rw - light_roi.shape[1],
+                                           cv2.BORDER_REPLICATE)
+        warped = cv2.multiply(warped, light_roi, dtype=cv2.CV_8U)
         alpha = cv2.warpPerspective(big_alpha, to_roi @ h_big, (rw, rh), flags=cv2.INTER_LINEAR)
         alpha = alpha.astype(np.float32) * np.float32(1 / 255)
         shadow_shift = np.float32([[1, 0, offset[0]], [0, 1, offset[1]]])
@@ -449,14 +483,7 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
         scene_u8 = background.copy()
         scene_u8[ry0:ry1, rx0:rx1] = roi
 
-    # Illumination: falloff across the frame, white balance and exposure gain, then gamma (LUT).
-    ang = math.radians(p["falloff_angle_deg"])
-    xs = (np.arange(fw, dtype=np.float32) / fw - 0.5) * math.cos(ang)
-    ys = (np.arange(fh, dtype=np.float32) / fh - 0.5) * math.sin(ang)
-    light = 1 - p["falloff"] * np.clip(ys[:, None] + xs[None, :] + 0.5, 0, 1)
-    wb = [float(v) * p["gain"] for v in p["white_balance"]]
-    factor = cv2.multiply(cv2.cvtColor(light, cv2.COLOR_GRAY2BGR), (wb[0], wb[1], wb[2], 0.0))
-    scene_u8 = cv2.multiply(scene_u8, factor, dtype=cv2.CV_8U)
+    # Camera response: gamma.
     lut = np.clip(255 * np.power(np.arange(256) / 255.0, p["gamma"]) + 0.5, 0, 255).astype(np.uint8)
     scene_u8 = cv2.LUT(scene_u8, lut)
 
@@ -467,7 +494,10 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
     noise = _sensor_noise(rng, scene_u8.shape, p["noise_sigma"])
     scene_u8 = cv2.add(scene_u8, noise, dtype=cv2.CV_8U)
     ok, buf = cv2.imencode(".jpg", scene_u8, [cv2.IMWRITE_JPEG_QUALITY, p["jpeg_quality"]])
-    scene_u8 = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else scene_u8
+    if not ok:
+        raise ImageError("JPEG encoding of the scene failed")
+    jpeg = buf.tobytes()
+    scene_u8 = cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
     corners = quad.astype(float)
     frame_poly = np.float32([[0, 0], [fw, 0], [fw, fh], [0, fh]])
@@ -486,7 +516,7 @@ def make_scene(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: str =
         "visible_fraction": round(float(inter_area / quad_area), 4) if quad_area > 0 else 0.0,
         "is_blank": attack == "blank",
     }
-    return scene_u8, label
+    return scene_u8, label, jpeg
 
 
 def _jsonable(p: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ import json
 import shutil
 from datetime import date
 
+import cv2
 import numpy as np
 import pytest
 
@@ -88,4 +89,7 @@ def test_generate_writes_files(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["0000.json", "0000_back.jpg", "0000_front.jpg", "0001.json", "0001_back.jpg", "0001_front.jpg"]
     label = json.loads((tmp_path / "0001.json").read_text())
-    assert label == json.loads(json.dumps(dataset.generate_sample(3, 1, "easy", frame_size=SMALL).label))
+    sample = dataset.generate_sample(3, 1, "easy", frame_size=SMALL)
+    assert label == json.loads(json.dumps(sample.label))
+    # the files are the scenes' own JPEG bytes: decoding them gives the scenes exactly (one compression only)
+    assert np.array_equal(cv2.imread(str(tmp_path / "0001_back.jpg")), sample.back_scene)
