@@ -44,10 +44,15 @@ def render(ctx: ScreenContext) -> None:
     p, m, th, local = ctx.p, ctx.m, ctx.theme, ctx.local
     layout = begin(ctx)
     body = layout.body
-    title_h = p.fonts.line_height(th.font_px("title"), True)
-    p.text(ctx.t("privacy.title"), pygame.Rect(body.left, body.top, body.width, title_h), role="title", bold=True,
-           max_lines=1)
     check_h = th.min_touch_px + th.px(10) + (th.px(16) if th.is_large_text else 0)
+    title_h = p.fonts.line_height(th.font_px("title"), True)
+    # on a short screen the title scrolls with the notice, so more of the notice is visible at once
+    is_title_fixed = body.height - check_h - title_h >= 6 * p.fonts.line_height(th.font_px("body"))
+    if is_title_fixed:
+        p.text(ctx.t("privacy.title"), pygame.Rect(body.left, body.top, body.width, title_h), role="title",
+               bold=True, max_lines=1)
+    else:
+        title_h = 0
     check = pygame.Rect(body.left, body.bottom - check_h, body.width, check_h)
     area = pygame.Rect(body.left, body.top + title_h + th.px(4), body.width,
                        check.top - body.top - title_h - th.px(10))
@@ -57,6 +62,10 @@ def render(ctx: ScreenContext) -> None:
     def draw(sub: Painter, width: int) -> int:
         y = 0
         gap = th.px(10)
+        if not is_title_fixed:
+            hh = sub.text_height(ctx.t("privacy.title"), width, role="title", bold=True)
+            sub.text(ctx.t("privacy.title"), pygame.Rect(0, y, width, hh), role="title", bold=True)
+            y += hh + gap
         for i, (heading, text) in enumerate(sections):
             hh = sub.text_height(heading, width, role="body", bold=True)
             sub.text(heading, pygame.Rect(0, y, width, hh), role="body", bold=True, colour=sub.palette.primary
@@ -71,7 +80,7 @@ def render(ctx: ScreenContext) -> None:
                 y += side + gap
         return y
 
-    key = ("privacy", m.language, m.process.id if m.process else None, m.aspirant.id if m.aspirant else None)
+    key = ("privacy", is_title_fixed, m.language, m.process.id if m.process else None, m.aspirant.id if m.aspirant else None)
     scroll_area(ctx, area, key, draw)
     p.checkbox(check, ctx.t("privacy.checkbox"), local.is_consent_checked, LocalAction("toggle_consent"))
     footer(ctx, [(ctx.t("privacy.decline_btn"), ev.ConsentDeclined(), "secondary"),
