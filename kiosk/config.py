@@ -136,8 +136,6 @@ class UIConfig:
     max_card_attempts: int = _f(3, min=1, max=10, doc="card captures (unreadable, photocopy, 'not my data') per session")
     receipt_timeout_s: float = _f(30.0, min=5.0, max=600.0, doc="the receipt returns to the welcome screen after this")
     failsafe_timeout_s: float = _f(30.0, min=5.0, max=3600.0, doc="the failsafe screen returns to welcome after this")
-    frame_rate_fps: float = _f(30.0, min=5.0, max=60.0, doc="render loop rate of the kiosk screen")
-    signature_min_ink: float = _f(0.8, min=0.1, max=5.0, doc="pen travel a signature needs, in pad widths")
     signature_min_ink: float = _f(0.8, min=0.05, max=10.0, doc="least ink a signature needs, in pad widths of stroke")
     frame_rate_fps: float = _f(30.0, min=5.0, max=120.0, doc="UI frames per second (the camera has its own rate)")
 
