@@ -88,6 +88,8 @@ class Controller:
 
     def _apply(self, event: Any) -> None:
         old = self._machine
+        if isinstance(event, ev.LivenessFinished) and not event.is_live:
+            log.info("liveness not passed: %s", ", ".join(event.reasons))
         try:
             new, effects = step(old, event)
         except Exception:  # noqa: BLE001 - a bug in the flow must end on the failsafe screen, not a crash

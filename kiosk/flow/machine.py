@@ -357,7 +357,8 @@ def _liveness_progressed(m: Machine, e: ev.LivenessProgressed) -> Result:
 
 def _liveness_finished(m: Machine, e: ev.LivenessFinished) -> Result:
     if not e.is_live or e.selfie is None:
-        return _face_failed(m, e.reasons[0] if e.reasons else "face.not_live")
+        # The screen explains one of two things; the liveness cues themselves go to the log, not the citizen.
+        return _face_failed(m, "face.timeout" if "face.timeout" in e.reasons else "face.not_live")
     reference = m.session.front.face_crop if m.session.front else None
     if reference is None:
         return fail(m, "flow.no_reference_photo")

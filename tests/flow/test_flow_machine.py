@@ -756,3 +756,13 @@ def test_screen_model_step_indicator() -> None:
     sm = build_screen_model(at(State.CARD_FRONT))
     assert (sm.step, sm.step_total, sm.overlay, sm.is_preview) == (2, 6, "card", True)
     assert build_screen_model(at(State.SELFIE)).overlay == "face"
+
+
+@pytest.mark.parametrize(("reasons", "shown"), [
+    (("passive.screen_pattern",), "face.not_live"), (("challenge.timeout:blink",), "face.not_live"),
+    ((), "face.not_live"), (("challenge.timeout:blink", "face.timeout"), "face.timeout"),
+])
+def test_liveness_failures_are_shown_as_one_of_two_reasons(reasons: tuple[str, ...], shown: str) -> None:
+    m = at(State.SELFIE)
+    m, _ = step(m, ev.LivenessFinished(job=m.job, is_live=False, reasons=reasons))
+    assert m.state == State.MATCH_RETRY and m.reason == shown
