@@ -56,13 +56,11 @@ def open_display(size: tuple[int, int], *, fullscreen: bool = False, headless: b
                  title: str = "Apoyo ciudadano") -> Display:
     """Open a ``size`` = (width_px, height_px) window (or fullscreen, or headless).
 
-    Fullscreen uses the panel's own resolution when ``size`` is (0, 0). Headless forces SDL's dummy driver unless
+    Fullscreen always uses the panel's own resolution (``size`` is then ignored). Headless forces SDL's dummy driver unless
     another driver was chosen in ``SDL_VIDEODRIVER``. Raises DisplayError when SDL cannot open a screen.
     """
     if headless:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    # Touchscreens: SDL should deliver finger events and not hide the pointer logic from us.
-    os.environ.setdefault("SDL_HINT_TOUCH_MOUSE_EVENTS", "1")
     try:
         pygame.display.init()
         pygame.font.init()
@@ -74,8 +72,12 @@ def open_display(size: tuple[int, int], *, fullscreen: bool = False, headless: b
                 raise DisplayError(f"a headless screen needs a size, got {size}")
             return Display(surface=pygame.Surface((width, height)), is_headless=True, driver=driver)
         pygame.display.set_caption(title)
-        flags = pygame.FULLSCREEN if fullscreen else 0
-        surface = pygame.display.set_mode(size if not fullscreen else (0, 0) if size == (0, 0) else size, flags)
+        if fullscreen:
+            # the panel's own mode (800×480, 720×1280, ...): the layouts adapt, and on kmsdrm a mode change
+            # would only blank the panel
+            surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        else:
+            surface = pygame.display.set_mode(size)
         if fullscreen:
             pygame.mouse.set_visible(False)  # a touch kiosk has no pointer to show
         return Display(surface=surface, is_headless=False, driver=driver)

@@ -237,3 +237,19 @@ def test_measure_frames_returns_per_frame_times() -> None:
     assert stats["n"] == 10 and stats["median_ms"] <= stats["p95_ms"]
     with pytest.raises(ValueError):
         measure_frames(model, (800, 480), n_frames=0)
+
+
+def test_headless_display_saves_png(tmp_path) -> None:
+    from kiosk.ui.display import DisplayError, open_display
+    from kiosk.ui.loop import render_frame
+
+    display = open_display((720, 1280), headless=True)
+    try:
+        assert display.is_headless and display.size == (720, 1280)
+        render_frame(display.surface, sample_screen_models("en")[State.WELCOME])
+        path = display.save_png(tmp_path / "welcome.png")
+        assert pygame.image.load(str(path)).get_size() == (720, 1280)
+        with pytest.raises(DisplayError):
+            open_display((0, 0), headless=True)
+    finally:
+        display.close()
