@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 #: Fraud cues that refuse a card (each maps to the reason shown to the citizen).
 REFUSING_FRAUD = {"photocopy": "card.photocopy", "screen": "card.screen", "blank": "card.blank"}
+FRAUD_STILLS_TO_REFUSE = 2
 
 
 def _copy(img: Any) -> Any:
@@ -74,6 +75,7 @@ class _CardCapture:
         self._front = front_context
         self._auto = CardAutoCapture(owner._cfg.vision, owner._clock, side)
         self._voter = MrzVoter(owner._cfg.vision) if side == "back" else None
+        self._fraud_hits = 0
 
     def feed(self, frame: Any) -> FeedResult:
         g = self._auto.feed(frame)
@@ -82,6 +84,12 @@ class _CardCapture:
 
     def reset(self) -> None:
         self._auto.reset()
+
+    def _confirm_fraud(self, is_last: bool) -> bool:
+        """A citizen is refused for a photocopy/screen/blank cue only when two stills show it (or on the last
+        still): one odd reflection must not turn an honest citizen away."""
+        self._fraud_hits += 1
+        return self._fraud_hits >= FRAUD_STILLS_TO_REFUSE or is_last
 
     def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool) -> StillVerdict:
         if self._side == "front":
@@ -94,9 +102,11 @@ class _CardCapture:
         r = analyse_front(still, self._o._face_detector, self._o._cfg.vision)
         details = {"fraud_scores": dict(r.fraud.scores), "timings_ms": dict(r.timings_ms)}
         refusal = next((REFUSING_FRAUD[f] for f in r.fraud.flags if f in REFUSING_FRAUD), None)
-        if refusal and r.side == "front":
+        if refusal and r.side == "front" and self._confirm_fraud(is_last):
             return StillVerdict(ev.CardReading(side="front", refusal_reason=refusal, fraud_flags=r.fraud.flags,
                                                details=details))
+        if refusal and r.side == "front":
+            return StillVerdict(None, guidance="card.hold_still")
         if r.guidance is None and r.face_crop is not None:
             return StillVerdict(ev.CardReading(side="front", image=_copy(r.rectified), face_crop=_copy(r.face_crop),
                                                fraud_flags=r.fraud.flags, details=details), context=r)
@@ -114,9 +124,11 @@ class _CardCapture:
         details: dict[str, Any] = {"fraud_scores": dict(r.fraud.scores), "timings_ms": dict(r.timings_ms)}
         flags = tuple(r.fraud.flags)
         refusal = next((REFUSING_FRAUD[f] for f in flags if f in REFUSING_FRAUD), None)
-        if refusal and r.side == "back":
+        if refusal and r.side == "back" and self._confirm_fraud(is_last):
             return StillVerdict(ev.CardReading(side="back", refusal_reason=refusal, fraud_flags=flags,
                                                details=details))
+        if refusal and r.side == "back":
+            return StillVerdict(None, guidance="card.hold_still")
         parse = r.mrz
         if parse is not None:
             fields = mrz_to_text(parse.fields)

@@ -1,0 +1,66 @@
+"""Adapters from the real parts to the worker ports: card evaluation rules, store sealing with real crypto."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.adapters import StoreAdapter, VisionAdapter
+from kiosk.clock import FakeClock
+from kiosk.config import load_config
+from kiosk.flow import events as ev
+from kiosk.flow.samples import SAMPLE_FIELDS
+from kiosk.flow.session import Session, draft_from_session
+
+
+@pytest.mark.parametrize(("model", "vigencia", "reason"), [
+    ("C", 2031, "card.model_unsupported"), ("Z", 2031, "card.model_unsupported"),
+    ("G", None, "card.unreadable"), ("G", 2031, None), ("E", 2020, "card.expired"),
+])
+def test_hand_picked_model_evaluation(model: str, vigencia: int | None, reason: str | None) -> None:
+    cfg = load_config(env={})
+    va = VisionAdapter(cfg, FakeClock(), today=lambda: date(2026, 11, 28))
+    assert va.evaluate(model, vigencia) == reason
+
+
+def test_store_adapter_seals_a_real_record_and_spots_the_duplicate(tmp_path: Path) -> None:
+    from kiosk.flow.screen_model import NOTICE_VERSION
+    from kiosk.store.db import RecordStore
+    from kiosk.store.keys import ensure_dev_keys, load_dev_central, load_keys
+    from kiosk.store.record import CaptureRecord
+    from kiosk.store.seal import open_envelope
+
+    cfg = load_config(env={}, overrides={"device": {"dev_mode": True, "data_dir": str(tmp_path)}})
+    ensure_dev_keys(tmp_path, dev_mode=True, device_id=cfg.device.id)
+    keys = load_keys(tmp_path, allow_development=True)
+    clock = FakeClock(start_wall=time.time())
+    store = RecordStore(tmp_path, cfg.store, clock, keys)
+    adapter = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id)
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    s = Session(process_id="dev-ci-dip-05", aspirant_id="asp-muestra-1", consent_at_s=1.0,
+                front=ev.CardReading(side="front", image=img, face_crop=img[:100, :80].copy(),
+                                     details={"fraud_scores": {"screen": 0.1}}),
+                back=ev.CardReading(side="back", image=img.copy(), fields=dict(SAMPLE_FIELDS), model="G",
+                                    details={"mrz_checks": {"cic": True, "composite": True}}),
+                card_model="G", selfie=img.copy(), liveness_score=0.9, match_distance=0.41, match_threshold=0.6,
+                match_attempts=1, signature=(ev.Stroke(points=((1.0, 2.0, 0.0), (30.0, 40.0, 0.3))),))
+    is_ok, free_mb = adapter.check_space()
+    assert is_ok and free_mb > 0
+    assert not adapter.has_supported("dev-ci-dip-05", "123456789", "987654321")
+    folio = adapter.seal(draft_from_session(s, "es"), clock.wall())
+    assert adapter.has_supported("dev-ci-dip-05", "123456789", "987654321")
+    [pending] = store.pending()
+    assert pending.folio == folio
+    payload = open_envelope(pending.envelope, load_dev_central(tmp_path).sealing_private, keys.device_public_key)
+    record = CaptureRecord.from_payload(payload)
+    assert record.mrz_fields["cic"] == "123456789" and "vigencia_year" not in record.mrz_fields
+    assert record.consent_notice_version == NOTICE_VERSION and record.consent_language == "es"
+    assert record.face_distance == pytest.approx(0.41) and record.card_model == "G"
+    assert record.fraud_scores == {"front.screen": pytest.approx(0.1)}
+    assert record.signature_strokes == (((1.0, 2.0, 0.0), (30.0, 40.0, 0.3)),)
+    store.close()
