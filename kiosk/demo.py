@@ -184,6 +184,7 @@ def _play(controller: Any, camera_worker: Any, jobs: Any, clock: FakeClock, rend
         result.render_ms += (time.perf_counter() - t0) * 1000.0
 
     result.states.append(state.value)
+    shoot(model)
     while clock.monotonic() - start_s < MAX_SESSION_S:
         clock.advance(FRAME_S)
         key = controller.state.value  # the step being worked on (a touch may just have changed it)
