@@ -217,10 +217,14 @@ class CameraWorker:
         task.started_s = self._clock.monotonic()
 
     def stop(self) -> None:
+        """Stop capturing. Threaded, the worker thread itself stops the camera (it may be mid-read)."""
         with self._lock:
             self._task = None
             self._preview = None
-        self._stop_camera()
+        if self._thread is None:
+            self._stop_camera()
+        else:
+            self._wake.set()
 
     def forget_session(self) -> None:
         """The citizen's session ended: drop what was kept of their card."""
@@ -239,10 +243,13 @@ class CameraWorker:
 
     def close(self) -> None:
         self._closed = True
+        with self._lock:
+            self._task = None
+            self._preview = None
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
-        self.stop()
+        self._stop_camera()
 
     # -- work ------------------------------------------------------------------------------------------------
     def _set_task(self, task: _Task) -> None:
@@ -337,6 +344,8 @@ class CameraWorker:
     def _run(self) -> None:
         while not self._closed:
             if self._task is None or self._task.done:
+                if self._task is None:
+                    self._stop_camera()
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()
                 continue

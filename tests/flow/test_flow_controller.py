@@ -315,3 +315,42 @@ def test_speaker_runs_espeak_without_waiting(tmp_path: Path) -> None:
     mute = Speaker(text_for, executable="")
     mute.say("voice.welcome", "es")
     assert not mute.is_available and spoken == []
+
+
+def test_threaded_workers_capture_and_stop_the_camera_themselves() -> None:
+    """The kiosk's real mode: the camera worker and job worker on their own threads (waits on events, no sleep)."""
+    import threading
+
+    from kiosk.clock import SystemClock
+
+    clock = SystemClock()
+    camera = ScriptedCamera(clock)
+    camera.play([np.full((1200, 1600, 3), 100, np.uint8)])
+    front, back = readings()
+    got: list[Any] = []
+    captured = threading.Event()
+
+    def sink(e: Any) -> None:
+        got.append(e)
+        if isinstance(e, (ev.CardCaptured, ev.DuplicateChecked)):
+            captured.set()
+
+    worker = CameraWorker(camera, clock, FakeVision(front=front, back=back), FakeFace(), sink, threaded=True,
+                          frame_period_s=0.005)
+    jobs = JobWorker(sink, threaded=True)
+    try:
+        worker.start_card(7, "front")
+        assert captured.wait(timeout=20)
+        assert any(isinstance(e, ev.CardCaptured) and e.job == 7 for e in got)
+        captured.clear()
+        jobs.submit(lambda: ev.DuplicateChecked(job=8, is_duplicate=False))
+        assert captured.wait(timeout=20)
+        worker.stop()
+        for _ in range(200):  # the worker thread stops the camera at its next turn
+            if not camera.is_running:
+                break
+            threading.Event().wait(0.01)
+        assert not camera.is_running
+    finally:
+        worker.close()
+        jobs.close()
