@@ -1,9 +1,11 @@
 """Every screen at every supported size, in both languages, normal / high-contrast / large-text, under SDL's dummy
-driver: no text clipped or outside its box or the screen, every touch target big enough, no missing strings."""
+driver: no text clipped or outside its box or the screen, no texts or touch targets on top of each other, every
+touch target big enough, no missing strings."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pygame
@@ -23,7 +25,9 @@ VARIANTS = ("normal", "high_contrast", "large_text")
 @pytest.fixture(scope="module")
 def models() -> dict[str, dict[State, object]]:
     pygame.font.init()
-    return {lang: sample_screen_models(lang) for lang in ("es", "en")}
+    # some sample walks start fresh machines in Spanish: set the language on every model
+    return {lang: {st: dataclasses.replace(m, language=lang) for st, m in sample_screen_models(lang).items()}
+            for lang in ("es", "en")}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +81,14 @@ def test_every_screen_fits(models, preview, size, variant, lang) -> None:
                 problems.append(f"touch target {tgt.label!r} off screen")
         if not runtime.last_texts:
             problems.append("drew no text at all")
+        drawn = [r for r in runtime.last_texts if r.rect.width]
+        for a, b in itertools.combinations(drawn, 2):
+            if a.rect.inflate(-2, -2).colliderect(b.rect.inflate(-2, -2)):
+                problems.append(f"texts overlap: {a.text!r} / {b.text!r}")
+        live = [t for t in runtime.last_targets if t.is_enabled and t.action is not None]
+        for a, b in itertools.combinations(live, 2):
+            if a.rect.colliderect(b.rect):
+                problems.append(f"touch targets overlap: {a.label!r} / {b.label!r}")
         if problems:
             failures[state.value] = problems
     assert not failures, failures

@@ -8,5 +8,7 @@ from kiosk.ui.widgets import draw_person_help
 
 
 def render(ctx: ScreenContext) -> None:
+    phone = ctx.m.support.get("phone")
     message_screen(ctx, draw_person_help, ctx.t("failsafe.title"), ctx.t("failsafe.body"),
-                   [(ctx.t("failsafe.home"), ev.Confirmed(), "primary")])
+                   [(ctx.t("failsafe.home"), ev.Confirmed(), "primary")],
+                   extra=f"{ctx.t('help.phone')}: {phone}" if phone else None)

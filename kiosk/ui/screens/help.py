@@ -26,7 +26,9 @@ def render(ctx: ScreenContext) -> None:
              (ctx.t("help.hours"), m.support.get("hours", ""))]
     items = [(k, v) for k, v in items if v]
     if items:
-        for row, (label, value) in zip(rows(area, len(items), th.px(6)), items, strict=True):
+        row_h = min(area.height // len(items), th.px(64 if not th.is_large_text else 84))
+        block = pygame.Rect(area.left, area.top, area.width, row_h * len(items))
+        for row, (label, value) in zip(rows(block, len(items), th.px(6)), items, strict=True):
             label_w = row.width * 28 // 100
             p.text(label, pygame.Rect(row.left, row.top, label_w, row.height), role="small",
                    colour=p.palette.text_muted, valign="middle")
