@@ -18,6 +18,8 @@ def render(ctx: ScreenContext) -> None:
         instructions = ctx.t("selfie.title")
         pictogram = None
     status = guidance_text(ctx, m.guidance) or guidance_text(ctx, m.challenge_guidance)
+    if challenge and status == instructions:
+        status = None  # the challenge is already in big letters beside its picture
     is_ok = status is None and challenge is not None
     if status is None and challenge is not None:
         status = ctx.t("selfie.good") if m.liveness_completed else None
