@@ -7,19 +7,13 @@ Face sequences (``--face-sequence KIND``): ``NNNN_fFFF.jpg`` frames and ``NNNN.j
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from kiosk.errors import KioskError
 from kiosk.synth import dataset, face_sequence, scene
-from kiosk.synth.faces import list_faces, load_face
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -76,7 +70,7 @@ def main(argv: list[str]) -> int:
             if not 1 <= args.frames <= 2000:
                 print(f"synth: error: --frames must be 1-2000, got {args.frames}", file=sys.stderr)
                 return 2
-            n = write_face_sequences(args.out, args.count, args.seed, args.face_sequence, args.frames,
+            n = dataset.generate_face_sequences(args.out, args.count, args.seed, args.face_sequence, args.frames,
                                      args.faces, args.frame_size or (640, 480))
             what = f"{args.face_sequence} face sequences of {args.frames} frames"
         else:
@@ -89,31 +83,3 @@ def main(argv: list[str]) -> int:
         return 2
     print(f"wrote {n} {what} to {args.out} in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def write_face_sequences(out_dir: Path, count: int, seed: int, kind: str, n_frames: int,
-                         faces_dir: Path | None, frame_size: tuple[int, int]) -> int:
-    """Write ``count`` not-live sequences of ``kind``; deterministic per (seed, index). Returns the count.
-
-    Raises FacesMissing without faces, InvalidField for bad arguments, OSError if the folder is not writable.
-    """
-    faces = list_faces(Path(faces_dir) if faces_dir is not None else None)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for index in range(count):
-        pick = random.Random(f"kiosk-synth-face:{seed}:{index}")
-        face_file = faces[pick.randrange(len(faces))]
-        img, box = load_face(face_file.path)
-        rng = np.random.default_rng([seed, index, 7])
-        frames = face_sequence.make_face_sequence(img, kind, n_frames, rng, frame_size, face_box=box)
-        names = []
-        for i, (_, frame) in enumerate(frames):
-            name = f"{index:04d}_f{i:03d}.jpg"
-            if not cv2.imwrite(str(out / name), frame, [cv2.IMWRITE_JPEG_QUALITY, 92]):
-                raise OSError(f"could not write {out / name}")
-            names.append(name)
-        label = {"seed": seed, "index": index, "kind": kind, "is_live": False, "fps": face_sequence.FPS,
-                 "face": {"file": face_file.path.name, "person": face_file.person},
-                 "frames": [{"file": n, "timestamp_s": t} for n, (t, _) in zip(names, frames, strict=True)]}
-        (out / f"{index:04d}.json").write_text(json.dumps(label, indent=1), encoding="utf-8")
-    return count

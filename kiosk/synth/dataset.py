@@ -1,7 +1,8 @@
 """Labelled synthetic samples: a synthetic citizen, their SPECIMEN card (front and back) and camera scenes of both.
 
 Deterministic per (seed, index): the same arguments give the same citizen, face, cards, scenes and label.
-On disk (:func:`generate`): ``NNNN_front.jpg``, ``NNNN_back.jpg`` and ``NNNN.json`` per sample.
+On disk (:func:`generate`): ``NNNN_front.jpg``, ``NNNN_back.jpg`` and ``NNNN.json`` per sample; not-live selfie
+sequences (:func:`generate_face_sequences`): ``NNNN_fFFF.jpg`` frames and ``NNNN.json``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from kiosk.credential.citizen import Citizen, generate_citizen, mrz_lines
 from kiosk.errors import InvalidField
-from kiosk.synth import card, scene
+from kiosk.synth import card, face_sequence, scene
 from kiosk.synth.faces import list_faces, load_face
 
 ATTACK_CHOICES = ("none", "mixed") + scene.ATTACKS
@@ -157,4 +158,37 @@ def generate(out_dir: Path, count: int, seed: int = 0, difficulty: str = "normal
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for _ in pool.map(_one, jobs, chunksize=max(1, count // (workers * 4))):
             pass
+    return count
+
+
+def generate_face_sequences(out_dir: Path, count: int, seed: int = 0, kind: str = "still", n_frames: int = 30,
+                            faces_dir: Path | None = None, frame_size: tuple[int, int] = (640, 480)) -> int:
+    """Write ``count`` not-live face sequences of ``kind``: ``NNNN_fFFF.jpg`` frames and ``NNNN.json`` (kind,
+    is_live=False, face file and person, per-frame timestamps). Deterministic per (seed, index). Returns the count.
+
+    Raises FacesMissing without faces, InvalidField for bad arguments, OSError if the folder is not writable.
+    """
+    if not isinstance(count, int) or count < 1:
+        raise InvalidField("count", f"must be at least 1, got {count!r}")
+    if kind not in face_sequence.KINDS:
+        raise InvalidField("kind", f"{kind!r} is not one of {', '.join(face_sequence.KINDS)}")
+    faces = list_faces(Path(faces_dir) if faces_dir is not None else None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        pick = random.Random(f"kiosk-synth-face:{seed}:{index}")
+        face_file = faces[pick.randrange(len(faces))]
+        img, box = load_face(face_file.path)
+        rng = np.random.default_rng([seed, index, 7])
+        frames = face_sequence.make_face_sequence(img, kind, n_frames, rng, frame_size, face_box=box)
+        names = []
+        for i, (_, frame) in enumerate(frames):
+            name = f"{index:04d}_f{i:03d}.jpg"
+            if not cv2.imwrite(str(out / name), frame, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+                raise OSError(f"could not write {out / name}")
+            names.append(name)
+        label = {"seed": seed, "index": index, "kind": kind, "is_live": False, "fps": face_sequence.FPS,
+                 "face": {"file": face_file.path.name, "person": face_file.person},
+                 "frames": [{"file": n, "timestamp_s": t} for n, (t, _) in zip(names, frames, strict=True)]}
+        (out / f"{index:04d}.json").write_text(json.dumps(label, indent=1), encoding="utf-8")
     return count
