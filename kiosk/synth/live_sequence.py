@@ -59,7 +59,7 @@ def _timeline(challenges: Sequence[Any], rng: np.random.Generator) -> list[tuple
         else:
             raise InvalidField("challenges", f"unknown challenge {kind!r}")
         plan.append((t, dur, kind))
-        t += dur + float(rng.uniform(0.5, 1.0))
+        t += dur + float(rng.uniform(0.9, 1.3))
     return plan
 
 
@@ -135,31 +135,41 @@ class _HeadModel:
     def render(self, pose: _Pose) -> np.ndarray:
         dst, depth = self.posed_points(pose)
         fw, fh = self.frame_size
+        tris = self.triangles
+        d = dst[tris].astype(np.float64)  # (T, 3, 2)
+        src = self.src2d[tris].astype(np.float64)
+        area = _signed_area(d)
+        keep = (np.abs(area) >= 0.05) & (np.sign(area) == np.sign(_signed_area(src)))
+        keep &= ~np.all(tris >= self.n_moving, axis=1)  # the still room keeps the identity map
+        order = np.flatnonzero(keep)[np.argsort(-depth[tris[keep]].mean(axis=1))]  # far first, near last
+        # Rasterise triangle ids (painter's order), then map every covered pixel through its triangle's affine.
+        ids = np.full((fh, fw), -1, np.int32)
+        for k in order:
+            cv2.fillConvexPoly(ids, np.round(d[k] * 16).astype(np.int32), int(k), cv2.LINE_8, 4)
+        inv = _affines(d, src)  # (T, 2, 3): destination pixel -> photo pixel
         map_x, map_y = np.meshgrid(np.arange(fw, dtype=np.float32), np.arange(fh, dtype=np.float32))
-        tri_depth = depth[self.triangles].mean(axis=1)
-        for t in self.triangles[np.argsort(-tri_depth)]:  # far first, near last
-            d = dst[t]
-            area = (d[1, 0] - d[0, 0]) * (d[2, 1] - d[0, 1]) - (d[2, 0] - d[0, 0]) * (d[1, 1] - d[0, 1])
-            s = self.src2d[t]
-            s_area = (s[1, 0] - s[0, 0]) * (s[2, 1] - s[0, 1]) - (s[2, 0] - s[0, 0]) * (s[1, 1] - s[0, 1])
-            if abs(area) < 0.05 or np.sign(area) != np.sign(s_area):
-                continue  # collapsed (closed eye) or turned away from the camera
-            x0, y0 = np.floor(d.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(d.max(axis=0)).astype(int) + 1
-            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, fw), min(y1, fh)
-            if x1 <= x0 or y1 <= y0 or np.all(t >= self.n_moving):
-                continue  # off-frame, or the still room (the identity map is already there)
-            mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-            cv2.fillConvexPoly(mask, np.round((d - (x0, y0)) * 16).astype(np.int32), 1, cv2.LINE_8, 4)
-            inv = cv2.getAffineTransform(d, s)  # destination pixel -> photo pixel
-            ys, xs = np.nonzero(mask)
-            xs_f, ys_f = xs + x0, ys + y0
-            map_x[ys_f, xs_f] = inv[0, 0] * xs_f + inv[0, 1] * ys_f + inv[0, 2]
-            map_y[ys_f, xs_f] = inv[1, 0] * xs_f + inv[1, 1] * ys_f + inv[1, 2]
+        ys, xs = np.nonzero(ids >= 0)
+        k = ids[ys, xs]
+        map_x[ys, xs] = inv[k, 0, 0] * xs + inv[k, 0, 1] * ys + inv[k, 0, 2]
+        map_y[ys, xs] = inv[k, 1, 0] * xs + inv[k, 1, 1] * ys + inv[k, 1, 2]
         frame = cv2.remap(self.base, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if pose.blink > 0:
             _close_eyes(frame, dst, pose.blink)
         return frame
+
+
+def _signed_area(tri: np.ndarray) -> np.ndarray:
+    return ((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
+            - (tri[:, 2, 0] - tri[:, 0, 0]) * (tri[:, 1, 1] - tri[:, 0, 1]))
+
+
+def _affines(frm: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """Affine maps (T, 2, 3) taking each triangle of ``frm`` (T, 3, 2) onto the same triangle of ``to``."""
+    a = np.concatenate([frm, np.ones(frm.shape[:2] + (1,))], axis=2)  # (T, 3, 3)
+    singular = np.abs(np.linalg.det(a)) < 1e-9
+    a[singular] = np.eye(3)
+    sol = np.linalg.solve(a, to)  # (T, 3, 2): [x y 1] @ sol = target
+    return np.transpose(sol, (0, 2, 1))
 
 
 def _close_eyes(frame: np.ndarray, pts: np.ndarray, amount: float) -> None:
@@ -254,7 +264,9 @@ def make_live_sequence(face_bgr: np.ndarray, challenges: Sequence[Any], rng: np.
     for i in range(int(math.ceil(end * FPS))):
         t = i / FPS
         frame = head.render(_pose_at(t, plan, phase))
-        noise = rng.normal(0.0, noise_sigma, frame.shape).astype(np.float32)
-        frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        noise = np.empty(frame.shape, np.int16)
+        cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))  # OpenCV's generator, seeded from rng: deterministic
+        cv2.randn(noise, 0.0, noise_sigma)
+        frame = cv2.add(frame, noise, dtype=cv2.CV_8U)
         frames.append((round(t0 + t, 4), frame))
     return frames
