@@ -73,11 +73,13 @@ def _is_clock_synced() -> bool:
 
 def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = True, camera: Any = None,
                 director: Any = None, face_pipeline: Any = None, face: Any = None,
-                director_options: dict[str, Any] | None = None, today: date | None = None) -> Kiosk:
+                director_options: dict[str, Any] | None = None, today: date | None = None,
+                rng: random.Random | None = None) -> Kiosk:
     """Build every part from ``cfg`` (models load here, once).
 
     ``threaded=False`` builds workers the caller steps (demo, tests, bench). ``camera``/``face_pipeline``
-    replace the configured ones; ``face`` replaces the whole face port (tests with a fake). With the scripted camera and no ``camera.scripted_dir`` a
+    replace the configured ones; ``face`` replaces the whole face port (tests with a fake); ``rng`` plans the
+    liveness challenges (seeded only by benchmarks and tests: a kiosk must not be predictable). With the scripted camera and no ``camera.scripted_dir`` a
     :class:`kiosk.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
     Raises ConfigError / KeyMissing / StoreError / ModelError with a message a technician can act on.
     """
@@ -122,7 +124,7 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
             pin_check = PinVerifier(pin_path).check
         events = EventQueue()
         camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
-                                     rng=random.Random(), threaded=threaded,
+                                     rng=rng or random.SystemRandom(), threaded=threaded,
                                      frame_period_s=1.0 / cfg.camera.frame_rate_fps,
                                      preview_timeout_s=cfg.camera.frame_timeout_s)
         closers.append(camera_worker.close)

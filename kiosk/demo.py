@@ -152,9 +152,9 @@ def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: i
     result = DemoResult(scenario=scenario, out_dir=str(out_dir or ""), data_dir=str(cfg.data_path))
     controller = kiosk.controller
     camera_worker = kiosk.runner.camera
-    if camera_worker._director is not None and not isinstance(camera_worker._director, _TimedDirector):
+    if camera_worker.director is not None and not isinstance(camera_worker.director, _TimedDirector):
         # Making the synthetic citizen's scenes is the test fixture, not the kiosk's work: timed apart.
-        camera_worker._director = _TimedDirector(camera_worker._director)
+        camera_worker.director = _TimedDirector(camera_worker.director)
     try:
         _play(controller, camera_worker, kiosk.runner.jobs, clock, renderer, out_dir, scenario, result)
     finally:

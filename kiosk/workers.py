@@ -178,7 +178,7 @@ class CameraWorker:
         self._vision = vision
         self._face = face
         self._sink = sink
-        self._director = director
+        self.director = director
         self._rng = rng or random.Random()
         self._max_stills = max_stills
         self._selfie_timeout_s = selfie_timeout_s
@@ -207,13 +207,13 @@ class CameraWorker:
     def _prepare(self, task: _Task) -> None:
         """Build the capture session (and let the development director change the scene) for a new task."""
         if task.kind == "card":
-            if self._director is not None:
-                self._director.on_card(task.side)
+            if self.director is not None:
+                self.director.on_card(task.side)
             task.capture = self._vision.new_capture(task.side, self._front_context if task.side == "back" else None)
         else:
             task.selfie = self._face.new_selfie(task.challenges, self._rng)
-            if self._director is not None:
-                self._director.on_selfie(task.selfie.challenges)
+            if self.director is not None:
+                self.director.on_selfie(task.selfie.challenges)
         task.started_s = self._clock.monotonic()
 
     def stop(self) -> None:
@@ -230,8 +230,8 @@ class CameraWorker:
         """The citizen's session ended: drop what was kept of their card."""
         with self._lock:
             self._front_context = None
-        if self._director is not None:
-            self._director.on_session_end()
+        if self.director is not None:
+            self.director.on_session_end()
 
     def latest_preview(self) -> Any:
         """The newest preview Frame while a capture runs, else None. Never blocks."""
