@@ -6,7 +6,7 @@ import pygame
 
 from kiosk.ui.layout import split_media
 from kiosk.ui.screens._base import ScreenContext, begin, busy_overlay
-from kiosk.ui.widgets import draw_pictogram, draw_preview, progress_bar
+from kiosk.ui.widgets import draw_card_schematic, draw_pictogram, draw_preview, progress_bar
 
 
 def guidance_text(ctx: ScreenContext, code: str | None) -> str | None:
@@ -18,7 +18,7 @@ def guidance_text(ctx: ScreenContext, code: str | None) -> str | None:
 
 def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide: str, is_mirrored: bool,
                    status: str | None, status_is_ok: bool, pictogram: str | None = None,
-                   progress_label: str | None = None) -> None:
+                   progress_label: str | None = None, card_side: str | None = None) -> None:
     p, m, th = ctx.p, ctx.m, ctx.theme
     layout = begin(ctx, has_footer=False)
     # portrait selfie: a 3:4 centre crop shows the face bigger than the camera's 4:3 frame would
@@ -65,5 +65,10 @@ def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide
         pygame.draw.rect(p.surface, p.palette.surface, box, border_radius=th.radius_px)
         pygame.draw.rect(p.surface, colour, box, width=th.line_px + 1, border_radius=th.radius_px)
         p.text(status, box.inflate(-th.px(24), -th.px(12)), role="button", bold=True, valign="middle")
+        y = box.bottom + th.px(12)
+    if card_side and inner.bottom - y >= th.px(120):
+        # where there is room (portrait), a drawing of the side to show
+        pic = pygame.Rect(inner.left, y, inner.width, min(inner.bottom - y, th.px(200)))
+        draw_card_schematic(p, pic, "GH", card_side)
     if m.is_busy:
         busy_overlay(ctx)

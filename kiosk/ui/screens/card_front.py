@@ -21,4 +21,4 @@ def card_status(ctx: ScreenContext) -> tuple[str, bool]:
 def render(ctx: ScreenContext) -> None:
     status, ok = card_status(ctx)
     capture_screen(ctx, ctx.t("card_front.title"), ctx.t("card_front.body"), guide="card", is_mirrored=False,
-                   status=status, status_is_ok=ok)
+                   status=status, status_is_ok=ok, card_side="front")

@@ -15,14 +15,15 @@ def render(ctx: ScreenContext) -> None:
     process = (m.process.title.get(lang) or m.process.title.get("es", "")) if m.process else "—"
     aspirant = m.aspirant.name if m.aspirant else "—"
     area = title(ctx, layout.body, ctx.t("confirm.title"), None, max_title_frac=0.25)
-    card = pygame.Rect(area.left, area.top, area.width, area.height * 2 // 3)
-    p.panel(card)
-    inner = card.inflate(-th.px(24), -th.px(16))
     who = ctx.t("confirm.body", aspirant=aspirant, process=process)
     lines = [who]
     if m.review is not None and m.review.full_name:
         lines.append(f"{ctx.t('review.name')}: {m.review.full_name}")
     text = "\n".join(lines)
+    need = p.text_height(text, area.width - th.px(24), role="button", bold=True) + th.px(28)
+    card = pygame.Rect(area.left, area.top, area.width, min(need, area.height * 2 // 3))
+    p.panel(card)
+    inner = card.inflate(-th.px(24), -th.px(16))
     p.text(text, inner, role="button", bold=True, valign="middle")
     p.text(ctx.t("confirm.once"), pygame.Rect(area.left, card.bottom + th.px(8), area.width,
                                               area.bottom - card.bottom - th.px(8)), colour=p.palette.text_muted)
