@@ -1,0 +1,85 @@
+"""The composition root: what it builds in development, and the clear errors it gives a technician."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import build_kiosk, dev_overrides, has_display, main
+from kiosk.clock import FakeClock
+from kiosk.config import load_config
+from kiosk.errors import ConfigError, KeyMissing
+from kiosk.fakes import FakeFace
+from kiosk.flow.states import State
+
+
+def cfg_for(tmp_path: Path, **device: object):  # noqa: ANN201 - Config
+    return load_config(env={}, overrides={"device": {"dev_mode": True, "data_dir": str(tmp_path), **device},
+                                          "ui": {"fullscreen": False}})
+
+
+def test_development_build_reaches_the_welcome_screen(tmp_path: Path) -> None:
+    kiosk = build_kiosk(cfg_for(tmp_path), clock=FakeClock(start_wall=time.time()), threaded=False,
+                        face=FakeFace())
+    try:
+        assert kiosk.catalog.is_development and len(kiosk.controller.machine.settings.processes) == 3
+        assert (tmp_path / "keys" / "device_ed25519.key").exists()
+        assert (tmp_path / "dev-central" / "DEVELOPMENT_ONLY").exists()
+        kiosk.runner.jobs.run_pending()  # the storage check queued at start
+        model = kiosk.controller.screen_model()
+        assert model.state == State.WELCOME and kiosk.controller.machine.is_storage_ok
+        assert kiosk.director is not None  # scripted camera without a folder: synthetic citizens
+    finally:
+        kiosk.close()
+        kiosk.close()  # idempotent
+
+
+def test_operator_mode_without_a_pin_file_says_how_to_set_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="operator-pin"):
+        build_kiosk(cfg_for(tmp_path, mode="operator"), clock=FakeClock(), threaded=False, face=FakeFace())
+
+
+def test_production_without_enrolled_keys_refuses_to_start(tmp_path: Path) -> None:
+    cfg = load_config(env={}, overrides={"device": {"data_dir": str(tmp_path)}})
+    with pytest.raises(KeyMissing):
+        build_kiosk(cfg, clock=FakeClock(), threaded=False, face=FakeFace())
+
+
+def test_scripted_folder_is_played_and_an_empty_one_is_an_error(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    cfg = load_config(env={}, overrides={"device": {"dev_mode": True, "data_dir": str(tmp_path / "d")},
+                                         "camera": {"scripted_dir": str(folder)}})
+    with pytest.raises(ConfigError, match="no readable images"):
+        build_kiosk(cfg, clock=FakeClock(), threaded=False, face=FakeFace())
+    cv2.imwrite(str(folder / "a.png"), np.full((480, 640, 3), 50, np.uint8))
+    kiosk = build_kiosk(cfg, clock=FakeClock(), threaded=False, face=FakeFace())
+    try:
+        assert kiosk.director is None
+        kiosk.camera.start()
+        assert kiosk.camera.latest_preview().image.shape == (480, 640, 3)
+    finally:
+        kiosk.close()
+
+
+def test_dev_overrides_and_display_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert dev_overrides(None, True)["device"]["dev_mode"] is True
+    assert dev_overrides(Path("/x"), False) == {"device": {"data_dir": "/x"}}
+    for name in ("SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", ":99")
+    assert has_display() == (True, "desktop")
+
+
+def test_main_reports_a_start_failure_instead_of_crashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text("[ui]\nidle_timeout_s = 1\n")
+    assert main(["--dev", "--data-dir", str(tmp_path), "--config", str(bad)]) == 2
+    assert "cannot start" in capsys.readouterr().err
