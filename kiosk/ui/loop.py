@@ -7,6 +7,7 @@ dispatches ``Tick(now_s)`` with the injected clock's monotonic time.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -20,6 +21,22 @@ from kiosk.flow.screen_model import ScreenModel
 from kiosk.ui.display import Display, open_display
 from kiosk.ui.input import PointerInput
 from kiosk.ui.runtime import UiRuntime
+
+
+log = logging.getLogger(__name__)
+
+
+def draw_fallback(surface: pygame.Surface) -> None:
+    """A last-resort frame when a screen cannot be drawn: 'ask the staff' in both languages."""
+    from kiosk.ui.theme import Fonts
+
+    surface.fill((0, 0, 0))
+    fonts = Fonts()
+    w, h = surface.get_size()
+    size = max(14, min(w, h) // 14)
+    for i, line in enumerate(("Pide ayuda al personal", "Please ask the staff for help")):
+        text = fonts.render(line, size, (255, 255, 255), True)
+        surface.blit(text, text.get_rect(center=(w // 2, h // 2 + (i * 2 - 1) * size)))
 
 
 class Controller(Protocol):
@@ -71,7 +88,12 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
             controller.dispatch(ev.Tick(now_s))
             model = controller.screen_model()
             preview = controller.preview() if model.is_preview else None
-            runtime.render(display.surface, model, preview=preview, now_s=now_s)
+            try:
+                runtime.render(display.surface, model, preview=preview, now_s=now_s)
+            except Exception as exc:  # a bug in a screen must not freeze the kiosk: failsafe, and say so
+                log.exception("the %s screen failed to draw", model.state.value)
+                draw_fallback(display.surface)
+                controller.dispatch(ev.WorkerCrashed(reason=f"ui.{type(exc).__name__}"))
             display.present()
             frames += 1
             if on_frame is not None:

@@ -253,3 +253,35 @@ def test_headless_display_saves_png(tmp_path) -> None:
             open_display((0, 0), headless=True)
     finally:
         display.close()
+
+
+def test_a_screen_that_fails_to_draw_sends_the_flow_to_failsafe() -> None:
+    import dataclasses as dc
+
+    from kiosk.config import UIConfig
+    from kiosk.ui.display import open_display
+    from kiosk.ui.loop import run_ui
+
+    class Broken(MachineController):
+        def screen_model(self):
+            model = super().screen_model()
+            if model.state == State.WELCOME:  # a malformed catalog entry reaches a screen
+                return dc.replace(model, state=State.CHOOSE_PROCESS, processes=(object(),))
+            return model
+
+    display = open_display((800, 480), headless=True)
+    controller = Broken()
+    try:
+        run_ui(controller, UIConfig(fullscreen=False), headless=True, max_frames=2, display=display)
+    finally:
+        display.close()
+    crashes = [e for e in controller.received if isinstance(e, ev.WorkerCrashed)]
+    assert crashes and crashes[0].reason == "ui.AttributeError"
+    assert controller.m.state == State.FAILSAFE
+
+
+def test_gallery_writes_every_screen(tmp_path) -> None:
+    from kiosk.ui.gallery import main
+
+    assert main(["--out", str(tmp_path), "--size", "800x480", "--lang", "en", "--variant", "normal"]) == 0
+    assert len(list(tmp_path.glob("*.png"))) == len(State)
