@@ -22,7 +22,6 @@ from kiosk.ui.display import Display, open_display
 from kiosk.ui.input import PointerInput
 from kiosk.ui.runtime import UiRuntime
 
-
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +74,12 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
     fps = float(getattr(ui_cfg, "frame_rate_fps", 30.0))
     ticker = pygame.time.Clock()
     frames = 0
+
+    def on_activity() -> None:
+        # a touch the UI keeps to itself (scrolling, PIN digits, signature ink) still means "someone is here";
+        # StillHereConfirmed changes nothing outside the idle warning except the flow's idle timer
+        controller.dispatch(ev.StillHereConfirmed())
+
     try:
         while max_frames is None or frames < max_frames:
             now_s = clock.monotonic()
@@ -84,7 +89,7 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
                 if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not fullscreen:
                     return frames
                 for intent in pointer.handle(event, now_s):
-                    runtime.handle_pointer(intent, controller.dispatch)
+                    runtime.handle_pointer(intent, controller.dispatch, on_activity)
             controller.dispatch(ev.Tick(now_s))
             model = controller.screen_model()
             preview = controller.preview() if model.is_preview else None

@@ -43,7 +43,8 @@ class UiRuntime:
         self.last_offscreen_texts: list[TextRecord] = []
         self.last_state: State | None = None
         self._model_notice: str | None = None
-        self._drag_anchor: tuple[float, int] | None = None  # (press y, scroll at press) while dragging
+        self._drag_anchor: tuple[float, int] | None = None
+        self._last_activity_s = float("-inf")  # (press y, scroll at press) while dragging
 
     def theme_for(self, size: tuple[int, int], model: ScreenModel) -> Theme:
         key = (size, model.high_contrast, model.large_text)
@@ -75,15 +76,27 @@ class UiRuntime:
         self.last_offscreen_texts = ctx.offscreen_texts
         return painter
 
+    def _is_covered(self, pos: tuple[float, float]) -> bool:
+        return any(t.rect.collidepoint(pos) for t in self.last_targets)
+
     def _target_at(self, pos: tuple[float, float]) -> Target | None:
         for tgt in reversed(self.last_targets):
             if tgt.rect.collidepoint(pos):
                 return tgt if tgt.is_enabled else None
         return None
 
-    def handle_pointer(self, pointer: Pointer, dispatch: Callable[[Any], None]) -> None:
-        """Apply one pointer intent to the last frame drawn; flow events go to ``dispatch``."""
+    def handle_pointer(self, pointer: Pointer, dispatch: Callable[[Any], None],
+                       on_activity: Callable[[], None] | None = None) -> None:
+        """Apply one pointer intent to the last frame drawn; flow events go to ``dispatch``.
+
+        ``on_activity`` is called (at most once a second) when a touch begins: scrolling the notice, typing a
+        PIN or drawing a signature stay inside the UI, yet they show the citizen is there (idle timer).
+        """
         local = self.local
+        if on_activity is not None and pointer.kind == "press" and local.state != State.IDLE_WARNING \
+                and pointer.t_s - self._last_activity_s >= 1.0:
+            self._last_activity_s = pointer.t_s
+            on_activity()
         pad_rect = local.pad_rect if local.state == State.SIGNATURE else None
         if pad_rect is not None:
             nx = (pointer.pos[0] - pad_rect.left) / max(1, pad_rect.width)
@@ -113,6 +126,9 @@ class UiRuntime:
         if pointer.kind != "tap":
             return
         target = self._target_at(pointer.pos)
+        if target is None and local.state == State.IDLE_WARNING and not self._is_covered(pointer.pos):
+            dispatch(ev.StillHereConfirmed())  # "if you do not touch the screen…": any touch counts
+            return
         if target is None or target.action is None:
             return
         action = target.action

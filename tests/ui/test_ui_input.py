@@ -271,3 +271,22 @@ def test_busy_screen_swallows_touches(models) -> None:
     r.render(model)
     assert tap_finger(r, (r.size_px[0] // 2, r.size_px[1] // 2), 1.0) == []
     assert tap_finger(r, (20, 20), 2.0) == []
+
+
+def test_local_touches_count_as_activity_and_any_touch_answers_the_idle_warning(models) -> None:
+    r = UiRenderer(SIZE)
+    pings: list[str] = []
+    r.render(models[State.PRIVACY_NOTICE])
+    area = r.runtime.local.scroll_rect
+    for t, pe in ((1.0, finger(pygame.FINGERDOWN, area.centerx, area.bottom - 5)),
+                  (1.1, finger(pygame.FINGERMOTION, area.centerx, area.top + 5)),
+                  (1.2, finger(pygame.FINGERUP, area.centerx, area.top + 5)),
+                  (1.5, finger(pygame.FINGERDOWN, area.centerx, area.bottom - 5)),  # within a second: no ping
+                  (1.6, finger(pygame.FINGERUP, area.centerx, area.bottom - 5))):
+        for intent in r.pointer.handle(pe, t):
+            r.runtime.handle_pointer(intent, lambda e: pings.append(("event", e)), lambda: pings.append("ping"))
+    assert pings == ["ping"]
+    # the idle warning: a touch anywhere off the buttons is "I am still here"
+    r.render(models[State.IDLE_WARNING])
+    assert tap_finger(r, (5, r.size_px[1] // 2), 5.0) == [ev.StillHereConfirmed()]
+    assert tap_finger(r, center_of(r, ev.CancelRequested), 6.0) == [ev.CancelRequested()]
