@@ -326,7 +326,7 @@ class LivenessSession:
             reasons.append("face.many")
         cues = self.cues()
         asked_turn = any(c.kind in TURNS for c in self.challenges)
-        parts = [self._index / max(len(self.challenges), 1)]
+        parts = [self._index / len(self.challenges) if self.challenges else 1.0]
         if cues["parallax"] is not None:
             parts.append(min(1.0, cues["parallax"] / (2 * PARALLAX_MIN)))
             if cues["parallax"] < PARALLAX_MIN:

@@ -270,3 +270,19 @@ def make_live_sequence(face_bgr: np.ndarray, challenges: Sequence[Any], rng: np.
         frame = cv2.add(frame, noise, dtype=cv2.CV_8U)
         frames.append((round(t0 + t, 4), frame))
     return frames
+
+
+def write_sequence(frames: Sequence[tuple[float, np.ndarray]], out_dir: Any, challenges: Sequence[Any] = ()) -> None:
+    """Save frames as ``frame_0000.png``… plus ``sequence.json`` (timestamps, challenges) for
+    ``python -m kiosk liveness DIR``."""
+    import json
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, (_, frame) in enumerate(frames):
+        if not cv2.imwrite(str(out / f"frame_{i:04d}.png"), frame):
+            raise OSError(f"cannot write {out / f'frame_{i:04d}.png'}")
+    meta = {"timestamps_s": [float(t) for t, _ in frames], "challenges": [_kind(c) for c in challenges],
+            "is_synthetic": True}
+    (out / "sequence.json").write_text(json.dumps(meta, indent=1) + "\n")
