@@ -153,8 +153,12 @@ def generate(out_dir: Path, count: int, seed: int = 0, difficulty: str = "normal
     import concurrent.futures
     import multiprocessing
 
-    # 'spawn' so children never inherit half-initialised font or inference state from the parent.
-    ctx = multiprocessing.get_context("spawn")
+    # 'forkserver' so children never inherit font, OpenCV-thread or inference state from the caller, while the
+    # heavy imports happen once in the server instead of once per worker ('spawn').
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["kiosk.synth.dataset"])
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for _ in pool.map(_one, jobs, chunksize=max(1, count // (workers * 4))):
             pass
