@@ -290,3 +290,27 @@ def test_local_touches_count_as_activity_and_any_touch_answers_the_idle_warning(
     r.render(models[State.IDLE_WARNING])
     assert tap_finger(r, (5, r.size_px[1] // 2), 5.0) == [ev.StillHereConfirmed()]
     assert tap_finger(r, center_of(r, ev.CancelRequested), 6.0) == [ev.CancelRequested()]
+
+
+def test_long_lists_page_with_up_and_down(models) -> None:
+    from kiosk.flow.screen_model import AspirantItem
+
+    many = tuple(AspirantItem(id=f"a{i}", name=f"Aspirante Muestra {i}", office={"es": "Distrito 05"})
+                 for i in range(9))
+    model = dataclasses.replace(models[State.CHOOSE_ASPIRANT], aspirants=many)
+    r = UiRenderer(SIZE)
+    r.render(model)
+    shown = [t.action.aspirant_id for t in r.runtime.last_targets if isinstance(t.action, ev.AspirantChosen)]
+    assert 1 <= len(shown) < 9 and shown[0] == "a0"
+    seen = set(shown)
+    for k in range(9):
+        down = next(t for t in r.runtime.last_targets if t.action == LocalAction("page", 1))
+        if not down.is_enabled:
+            break
+        tap_finger(r, down.rect.center, 10.0 + k)
+        r.render(model)
+        seen |= {t.action.aspirant_id for t in r.runtime.last_targets if isinstance(t.action, ev.AspirantChosen)}
+    assert seen == {a.id for a in many}
+    last = [t for t in r.runtime.last_targets if isinstance(t.action, ev.AspirantChosen)][-1]
+    assert tap_finger(r, last.rect.center, 50.0) == [ev.AspirantChosen("a8")]
+    assert all(min(t.rect.size) >= 60 for t in r.runtime.last_targets if t.is_enabled)

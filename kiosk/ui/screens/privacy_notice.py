@@ -35,6 +35,7 @@ def notice_texts(ctx: ScreenContext) -> list[tuple[str, str]]:
         "process": (process.title.get(lang) or process.title.get("es", "")) if process else "—",
         "aspirant": aspirant.name if aspirant else "—",
         "url": process.privacy_url if process and process.privacy_url else "—",
+        "legal_basis": process.legal_basis if process and process.legal_basis else "—",
         "contact": m.support.get("email", "") or m.support.get("phone", "") or "—",
     }
     return [(ctx.t(h), ctx.t(b, **values)) for h, b in SECTIONS]
