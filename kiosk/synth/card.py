@@ -31,6 +31,8 @@ MRZ_PITCH_PX = 30  # 2.54 mm: OCR-B at 10 characters per inch
 MRZ_LEFT_PX = 56
 MRZ_BASELINES_PX = (508, 558, 608)  # 1/6 inch line pitch, last line ~2.5 mm above the bottom edge
 MRZ_BAND_TOP_PX = 462
+# Box around the 3 MRZ lines (x0, y0, x1, y1 px on the card), a little margin around the glyphs.
+MRZ_BOX = (MRZ_LEFT_PX - 6, MRZ_BASELINES_PX[0] - 36, MRZ_LEFT_PX + 30 * MRZ_PITCH_PX + 6, MRZ_BASELINES_PX[-1] + 8)
 SPECIMEN_TEXT = "CREDENCIAL DE MUESTRA — SIN VALIDEZ"
 PHOTO_BOX = (34, 128, 294, 458)  # x0, y0, x1, y1: 260×330 px (22×28 mm)
 

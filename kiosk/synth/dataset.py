@@ -79,6 +79,9 @@ def generate_sample(seed: int, index: int, difficulty: str = "normal", attack: s
     front_scene, front_label, front_jpeg = scene.make_scene_jpeg(front_card, front_rng, difficulty, kind,
                                                                  frame_size)
     back_scene, back_label, back_jpeg = scene.make_scene_jpeg(back_card, back_rng, difficulty, kind, frame_size)
+    if kind != "blank":  # a blank card has no content regions
+        front_label["regions"] = {"photo": _region(front_label, card.PHOTO_BOX)}
+        back_label["regions"] = {"mrz": _region(back_label, card.MRZ_BOX)}
     lines = mrz_lines(citizen)
     label = {
         "seed": seed,
@@ -101,6 +104,14 @@ def generate_sample(seed: int, index: int, difficulty: str = "normal", attack: s
     return Sample(citizen=citizen, face_path=face_file.path, person=face_file.person, front_card=front_card,
                   back_card=back_card, front_scene=front_scene, back_scene=back_scene, label=label,
                   front_jpeg=front_jpeg, back_jpeg=back_jpeg)
+
+
+def _region(scene_label: dict[str, Any], box: tuple[int, int, int, int]) -> list[list[float]]:
+    """Corners (TL, TR, BR, BL, scene px) of a card-pixel box, through the scene's card→scene homography."""
+    x0, y0, x1, y1 = box
+    pts = np.float32([[[x0, y0]], [[x1, y0]], [[x1, y1]], [[x0, y1]]])
+    out = cv2.perspectiveTransform(pts, np.array(scene_label["homography"], np.float64))[:, 0]
+    return [[round(float(x), 2), round(float(y), 2)] for x, y in out]
 
 
 def write_sample(sample: Sample, out_dir: Path, index: int) -> list[Path]:
