@@ -134,6 +134,11 @@ def write_sample(sample: Sample, out_dir: Path, index: int) -> list[Path]:
     return paths
 
 
+def _single_threaded_opencv() -> None:
+    # One OpenCV thread per worker process: the processes already use every core; more threads only contend.
+    cv2.setNumThreads(1)
+
+
 def _one(args: tuple) -> int:
     seed, index, difficulty, attack, faces_dir, frame_size, out_dir = args
     sample = generate_sample(seed, index, difficulty, attack, faces_dir, frame_size)
@@ -170,7 +175,8 @@ def generate(out_dir: Path, count: int, seed: int = 0, difficulty: str = "normal
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["kiosk.synth.dataset"])
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                initializer=_single_threaded_opencv) as pool:
         for _ in pool.map(_one, jobs, chunksize=max(1, count // (workers * 4))):
             pass
     return count
