@@ -113,11 +113,10 @@ class Painter:
             font = self.fonts.font(size, bold)
             lines = wrap_words(text, width_px, lambda s, f=font: f.size(s)[0])
             line_px = font.get_linesize()
-            # a word cut in two reads badly: shrink first, cut words only at the smallest size
+            # a word cut in two reads badly: shrink instead; cut at the smallest size is reported as not fitting
             is_word_cut = len(lines) > text.count("\n") + 1 and sum(len(x.split()) for x in lines) > len(text.split())
             fits = (len(lines) * line_px <= height_px and (max_lines is None or len(lines) <= max_lines)
-                    and all(font.size(line)[0] <= width_px for line in lines)
-                    and (not is_word_cut or size <= min_px))
+                    and all(font.size(line)[0] <= width_px for line in lines) and not is_word_cut)
             if fits or size <= min_px:
                 break
             size = max(min_px, int(size * 0.92))

@@ -314,3 +314,5 @@ def test_long_lists_page_with_up_and_down(models) -> None:
     last = [t for t in r.runtime.last_targets if isinstance(t.action, ev.AspirantChosen)][-1]
     assert tap_finger(r, last.rect.center, 50.0) == [ev.AspirantChosen("a8")]
     assert all(min(t.rect.size) >= 60 for t in r.runtime.last_targets if t.is_enabled)
+    assert all(rec.is_fitted for rec in r.runtime.last_texts)
+    assert {"Subir", "Bajar"} <= {t.label for t in r.runtime.last_targets}

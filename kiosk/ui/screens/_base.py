@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,10 +205,12 @@ def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,
         up = pygame.Rect(x, rect.top, btn_w, max(th.min_touch_px, rect.height // 2 - th.gap_px // 2))
         down = pygame.Rect(x, rect.bottom - up.height, btn_w, up.height)
         p.button(up, "", LocalAction("scroll", -1), kind="secondary", is_enabled=local.scroll_px > 0)
-        _arrow(p, up, -1)
+        p.targets[-1] = dataclasses.replace(p.targets[-1], label=ctx.t("btn.scroll_up"))
+        arrow(p, up, -1)
         p.button(down, "", LocalAction("scroll", 1), kind="secondary",
                  is_enabled=local.scroll_px < overflow)
-        _arrow(p, down, 1)
+        p.targets[-1] = dataclasses.replace(p.targets[-1], label=ctx.t("btn.scroll_down"))
+        arrow(p, down, 1)
         # a thin bar shows where in the text the citizen is
         track = pygame.Rect(rect.left + inner_w + th.gap_px // 2 - 2, rect.top, 3, rect.height)
         pygame.draw.rect(p.surface, p.palette.disabled, track)
@@ -232,7 +235,7 @@ def _fade_surface(width: int, height: int, colour: tuple[int, int, int]) -> pyga
     return found
 
 
-def _arrow(p: Painter, rect: pygame.Rect, direction: int) -> None:
+def arrow(p: Painter, rect: pygame.Rect, direction: int) -> None:
     cx, cy = rect.center
     s = min(rect.width, rect.height) // 4
     colour = p.palette.on_secondary

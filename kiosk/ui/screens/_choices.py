@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import pygame
 
-from kiosk.ui.screens._base import ScreenContext, begin, title
+from kiosk.ui.screens._base import ScreenContext, arrow, begin, title
 from kiosk.ui.widgets import LocalAction
 
 
@@ -58,7 +59,10 @@ def choice_list(ctx: ScreenContext, heading: str, sub: str, items: Sequence[tupl
         half = (area.height - gap) // 2
         up = pygame.Rect(x, area.top, th.min_touch_px, half)
         down = pygame.Rect(x, area.bottom - half, th.min_touch_px, half)
-        p.button(up, ctx.t("btn.scroll_up"), LocalAction("page", -1), kind="secondary", role="small",
-                 is_enabled=first > 0)
-        p.button(down, ctx.t("btn.scroll_down"), LocalAction("page", 1), kind="secondary", role="small",
-                 is_enabled=first < local.scroll_max_px)
+        # arrows, not words: the column is one finger wide
+        p.button(up, "", LocalAction("page", -1), kind="secondary", is_enabled=first > 0)
+        arrow(p, up, -1)
+        p.button(down, "", LocalAction("page", 1), kind="secondary", is_enabled=first < local.scroll_max_px)
+        arrow(p, down, 1)
+        p.targets[-2:] = [dataclasses.replace(t, label=ctx.t(key))
+                          for t, key in zip(p.targets[-2:], ("btn.scroll_up", "btn.scroll_down"), strict=True)]
