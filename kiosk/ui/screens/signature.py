@@ -19,9 +19,11 @@ def render(ctx: ScreenContext) -> None:
     y = body.top + lh + th.px(2)
     sub = ctx.t(notice_key) if notice_key else ctx.t("signature.body")
     sh = min(p.text_height(sub, body.width, bold=bool(notice_key)), p.fonts.line_height(th.font_px("body")) * 2)
-    p.text(sub, pygame.Rect(body.left, y, body.width, sh), bold=bool(notice_key),
-           colour=p.palette.danger if notice_key else p.palette.text_muted)
-    y += sh + th.px(6)
+    # the pad needs room to sign; on a short screen the instructions give way (the pad says "Firma aquí")
+    if notice_key or body.bottom - (y + sh) >= th.px(170):
+        p.text(sub, pygame.Rect(body.left, y, body.width, sh), bold=bool(notice_key),
+               colour=p.palette.danger if notice_key else p.palette.text_muted)
+        y += sh + th.px(6)
     pad_rect = pygame.Rect(body.left, y, body.width, body.bottom - y)
     if th.is_portrait:  # a signature is wide, not tall
         pad_rect.height = min(pad_rect.height, round(pad_rect.width / 1.25))
