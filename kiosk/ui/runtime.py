@@ -15,7 +15,7 @@ from kiosk.flow.states import State
 from kiosk.ui.i18n import translator
 from kiosk.ui.input import Pointer
 from kiosk.ui.screens import screen_for
-from kiosk.ui.screens._base import LocalState, ScreenContext
+from kiosk.ui.screens._base import LocalState, ScreenContext, busy_overlay
 from kiosk.ui.theme import Fonts, Theme, make_theme
 from kiosk.ui.widgets import LocalAction, Painter, PreviewBlitter, SignaturePad, Target, TextRecord
 
@@ -71,6 +71,8 @@ class UiRuntime:
                             preview=preview, blitter=self.blitter, photo_cache=self._photo_cache,
                             content_cache=self._content_cache, countdown_total_s=self._countdown_total_s)
         screen_for(model.state)(ctx)
+        if model.is_busy:  # a quick check runs (PIN, duplicate, card model): wait, and touches do nothing
+            busy_overlay(ctx)
         self.last_targets = painter.targets
         self.last_texts = painter.texts
         self.last_offscreen_texts = ctx.offscreen_texts

@@ -316,3 +316,12 @@ def test_long_lists_page_with_up_and_down(models) -> None:
     assert all(min(t.rect.size) >= 60 for t in r.runtime.last_targets if t.is_enabled)
     assert all(rec.is_fitted for rec in r.runtime.last_texts)
     assert {"Subir", "Bajar"} <= {t.label for t in r.runtime.last_targets}
+
+
+@pytest.mark.parametrize("state", [State.OPERATOR_PIN, State.CARD_BACK, State.CHOOSE_CARD_MODEL])
+def test_every_busy_screen_swallows_touches(models, state) -> None:
+    r = UiRenderer(SIZE)
+    model = dataclasses.replace(models[state], is_busy=True)
+    r.render(model)
+    for tgt in [t for t in r.runtime.last_targets if t.action is not None]:
+        assert tap_finger(r, tgt.rect.center, 1.0) == [], tgt.label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from kiosk.ui.layout import split_media
-from kiosk.ui.screens._base import ScreenContext, begin, busy_overlay
+from kiosk.ui.screens._base import ScreenContext, begin
 from kiosk.ui.widgets import draw_card_schematic, draw_pictogram, draw_preview, progress_bar
 
 
@@ -70,5 +70,3 @@ def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide
         # where there is room (portrait), a drawing of the side to show
         pic = pygame.Rect(inner.left, y, inner.width, min(inner.bottom - y, th.px(200)))
         draw_card_schematic(p, pic, "GH", card_side)
-    if m.is_busy:
-        busy_overlay(ctx)

@@ -6,7 +6,7 @@ import pygame
 
 from kiosk.flow import events as ev
 from kiosk.ui.layout import columns, rows
-from kiosk.ui.screens._base import ScreenContext, begin, busy_overlay, title
+from kiosk.ui.screens._base import ScreenContext, begin, title
 from kiosk.ui.widgets import draw_card_schematic
 
 #: (label key, drawing family, side drawn, model letter sent). E/F and G/H differ most on the back; the older
@@ -42,5 +42,3 @@ def render(ctx: ScreenContext) -> None:
         draw_card_schematic(p, pic, family, side)
         p.text(ctx.t(label_key), label, role="body", bold=True, align="center", valign=valign)
         p.target(cell, ev.CardModelChosen(letter), ctx.t(label_key))
-    if m.is_busy:
-        busy_overlay(ctx)
