@@ -31,12 +31,15 @@ class CardDetection:
 
     ``corners``: (4, 2) float32, TL, TR, BR, BL in the input frame's px (TL→TR is a long side).
     ``score``: 0..1 confidence (aspect × edge support). ``other_cards``: how many more distinct card-like
-    quads were found (≥1 means "two cards in view").
+    quads were found (≥1 means "two cards in view"). ``alt_corners``: the outline through the strongest
+    (not the outermost) edge of each side, when asked for and different; a reader may try it when the
+    first outline does not give a readable card.
     """
 
     corners: np.ndarray
     score: float
     other_cards: int = 0
+    alt_corners: np.ndarray | None = None
 
     @property
     def width_px(self) -> float:
@@ -244,14 +247,15 @@ def _score(quad: np.ndarray, support: np.ndarray, frame_area: float) -> float:
     return aspect * edge * size
 
 
-def _side_edge_points(image_bgr: np.ndarray, quad: np.ndarray, side: int) -> np.ndarray:
+def _side_edge_points(image_bgr: np.ndarray, quad: np.ndarray, side: int, is_outermost: bool = True) -> np.ndarray:
     """Edge points of one side: along 40 normals to it, the outermost strong colour step.
 
     Searching from a little inside the coarse side to 9 % of the card's other dimension outside it, and
     taking the *outermost* step at least 35 % as strong as the strongest one on that normal, puts the line on
     the card's outline even when a printed band along the border (a header strip) contrasts more than the
     outline does. The step is the central difference across the side, max over colour channels, because a
-    card can match the table in brightness but not in colour.
+    card can match the table in brightness but not in colour. ``is_outermost`` False takes the strongest
+    step instead (the alternative outline when an object lies right outside the card).
     """
     a, b = quad[side], quad[(side + 1) % 4]
     d = b - a
@@ -284,7 +288,7 @@ def _side_edge_points(image_bgr: np.ndarray, quad: np.ndarray, side: int) -> np.
         idx = np.nonzero(cand[:, j])[0]
         if len(idx) == 0:
             continue
-        k = int(idx[-1])
+        k = int(idx[-1]) if is_outermost else int(np.argmax(step[:, j]))
         off = float(offs[k])
         if 0 < k < len(offs) - 1:  # parabolic sub-pixel peak
             y0, y1, y2 = step[k - 1, j], step[k, j], step[k + 1, j]
@@ -311,7 +315,7 @@ def _robust_line(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
     return p0, v, int(keep.sum())
 
 
-def _refine(image_bgr: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, float]:
+def _refine(image_bgr: np.ndarray, quad: np.ndarray, is_outermost: bool = True) -> tuple[np.ndarray, float]:
     """Re-fit each side as a robust line through its edge points (see :func:`_side_edge_points`); intersect.
 
     Returns (corners, straightness 0..1 = mean fraction of normals per side whose edge lies on the line).
@@ -321,7 +325,7 @@ def _refine(image_bgr: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, float]
     lines = []
     inliers = []
     for i in range(4):
-        line = _robust_line(_side_edge_points(image_bgr, quad, i))
+        line = _robust_line(_side_edge_points(image_bgr, quad, i, is_outermost))
         if line is None:
             return quad, 0.0
         lines.append(line[:2])
@@ -354,7 +358,8 @@ def _resize_to(img: np.ndarray, width: int) -> tuple[np.ndarray, float]:
     return cv2.resize(img, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA), scale
 
 
-def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX) -> list[CardDetection]:
+def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX,
+                 with_alternative: bool = False) -> list[CardDetection]:
     """Every distinct card-like quad in the frame, best first (usually 0 or 1).
 
     Quads are found on a copy ``COARSE_WIDTH_PX`` wide and their sides re-fitted on a copy ``work_width_px``
@@ -395,8 +400,17 @@ def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX) -> l
     main_area = cv2.contourArea(kept[0][1])
     # Another card counts only if it is about as large and as card-like (clutter on a desk is not a card).
     others = sum(1 for s, q in kept[1:] if s >= 0.5 and 0.5 <= cv2.contourArea(q) / max(main_area, 1.0) <= 2.0)
-    return [CardDetection(corners=(q / fine_scale).astype(np.float32), score=s, other_cards=others)
-            for s, q in kept]
+    out = []
+    for s, q in kept:
+        alt = None
+        if with_alternative:
+            q_alt, _ = _refine(fine, q, is_outermost=False)
+            q_alt = _order_corners(q_alt)
+            if np.abs(q_alt - q).max() > 1.0:
+                alt = (q_alt / fine_scale).astype(np.float32)
+        out.append(CardDetection(corners=(q / fine_scale).astype(np.float32), score=s, other_cards=others,
+                                 alt_corners=alt))
+    return out
 
 
 def _distinct(scored: list[tuple[float, np.ndarray]]) -> list[tuple[float, np.ndarray]]:

@@ -111,7 +111,7 @@ def _check_still(still_bgr: Any) -> None:
 
 def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer
             ) -> tuple[list[CardDetection], CardDetection | None, CardQuality]:
-    found = detect_cards(still_bgr, STILL_WORK_WIDTH_PX)
+    found = detect_cards(still_bgr, STILL_WORK_WIDTH_PX, with_alternative=True)
     detection = found[0] if found else None
     timer.lap("detect")
     quality = assess_card(still_bgr, detection, cfg)
@@ -160,16 +160,27 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
                           timer.timings_ms)
     cells = None
     rectified = None
+    best_key = (-1.0, -1.0)
     for candidate in found[:_MAX_MRZ_TRIES]:
-        card = rectify_card(still_bgr, candidate.corners, CANONICAL_WIDTH_PX)
-        got = classify_cells(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
-        if rectified is None or got is not None:
-            rectified, detection = card, candidate
-        if got is not None:
-            cells = got
-            if candidate is not found[0]:
-                quality = assess_card(still_bgr, candidate, cfg)
+        outlines = [candidate.corners] + ([candidate.alt_corners] if candidate.alt_corners is not None else [])
+        for corners in outlines:
+            card = rectify_card(still_bgr, corners, CANONICAL_WIDTH_PX)
+            got = classify_cells(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
+            if rectified is None:
+                rectified, detection = card, CardDetection(corners, candidate.score, candidate.other_cards)
+            if got is None:
+                continue
+            single = decide(got.scores, cfg, today)
+            key = (1.0 if single.is_accepted else 0.0, single.min_score)
+            if key > best_key:
+                best_key, cells, rectified = key, got, card
+                detection = CardDetection(corners, candidate.score, candidate.other_cards)
+            if single.is_accepted:
+                break
+        if best_key[0] > 0:
             break
+    if detection is not found[0] and detection is not None:
+        quality = assess_card(still_bgr, detection, cfg)
     timer.lap("mrz_ocr")
     if cells is not None and cells.is_upside_down:
         detection = _rotate_180(detection)

@@ -90,7 +90,7 @@ def _templates() -> np.ndarray:
     cells = np.stack([_ink_centred(c) for c in load_cells()])
     cap = cells.shape[1] / (1 + 2 * WINDOW_MARGIN)
     variants = []
-    for sigma_frac in (0.0, 0.05, 0.1):
+    for sigma_frac in (0.0, 0.05, 0.1, 0.16):
         for morph in (-1, 0, 1):
             out = []
             for cell in cells:
@@ -119,11 +119,37 @@ def _n_variants() -> int:
     return _templates().shape[1] // len(ALPHABET)
 
 
-def _find_lines(gray: np.ndarray, y_from: float = 0.0) -> list[tuple[int, int, int, int]]:
-    """Boxes (x, y, w, h) of long text lines in a rectified card (any height), top to bottom.
+@dataclass(frozen=True)
+class _Chain:
+    """A run of glyph-like components side by side: a candidate text line. ``comps``: (n, 4) x, y, w, h
+    sorted by x."""
 
-    Only rows below ``y_from`` (a fraction of the height) are searched, and the ink threshold is set there,
-    so the dark QR codes higher up do not raise it above the thin '<' fillers of the MRZ.
+    comps: np.ndarray
+
+    @property
+    def cap(self) -> float:
+        return float(np.median(self.comps[:, 3]))
+
+    @property
+    def n_cells(self) -> float:
+        """Roughly how many glyph cells the chain spans (a merged run of fillers counts for its width)."""
+        return float(np.sum(np.maximum(1.0, np.round(self.comps[:, 2] / (0.75 * self.cap)))))
+
+    @property
+    def mid_y(self) -> float:
+        return float(np.median(self.comps[:, 1] + self.comps[:, 3] / 2.0))
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        return float(self.comps[:, 0].min()), float((self.comps[:, 0] + self.comps[:, 2]).max())
+
+
+def _glyph_chains(gray: np.ndarray, y_from: float = 0.0) -> list[_Chain]:
+    """Text lines as chains of glyph components, below ``y_from`` (a fraction of the height).
+
+    Chaining neighbours (not closing with a horizontal kernel) keeps lines apart when the card image is
+    slightly rotated, and the ink threshold is set on the searched rows only, so dark QR codes higher up do
+    not raise it above the thin '<' fillers.
     """
     h, w = gray.shape
     top = int(h * y_from)
@@ -131,68 +157,96 @@ def _find_lines(gray: np.ndarray, y_from: float = 0.0) -> list[tuple[int, int, i
     k = max(3, int(round(w * 0.012)))
     blackhat = cv2.morphologyEx(region, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     _, bw = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    join = max(5, int(round(w * 0.045)))
-    bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (join, 1)))
-    bw = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(5, join // 2), 3)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-    boxes = []
-    for x, y, bw_, bh, area in stats[1:]:
-        if bw_ >= 0.55 * w and 0.015 * h <= bh <= 0.09 * h and area >= 0.35 * bw_ * bh:
-            boxes.append((int(x), int(y) + top, int(bw_), int(bh)))
-    return sorted(boxes, key=lambda b: b[1])
+    st = stats[1:, :4].astype(np.float64)
+    ch = st[:, 3]
+    # Glyph-sized, or a run of fillers merged by blur ('<<<<' can become one wide blob).
+    ok = (ch >= 0.018 * h) & (ch <= 0.11 * h) & (st[:, 2] <= 6.0 * ch) & (st[:, 2] >= 0.08 * ch)
+    st = st[ok]
+    if len(st) < 10:
+        return []
+    st[:, 1] += top
+    st = st[np.argsort(st[:, 0] + st[:, 2] / 2)]
+    cx = st[:, 0] + st[:, 2] / 2
+    cy = st[:, 1] + st[:, 3] / 2
+    hh = st[:, 3]
+    nxt = -np.ones(len(st), int)
+    has_prev = np.zeros(len(st), bool)
+    right = st[:, 0] + st[:, 2]
+    for i in range(len(st)):
+        dx = cx[i + 1:] - cx[i]
+        gap = st[i + 1:, 0] - right[i]
+        hmax = np.maximum(hh[i + 1:], hh[i])
+        cand = (dx > 0.3 * hmax) & (gap < 1.6 * hmax) & (np.abs(cy[i + 1:] - cy[i]) < 0.35 * hmax) \
+            & (hh[i + 1:] < 1.7 * hh[i]) & (hh[i + 1:] > hh[i] / 1.7)
+        js = np.nonzero(cand)[0]
+        if len(js):
+            j = i + 1 + int(js[np.argmin(dx[js])])
+            if not has_prev[j]:
+                nxt[i] = j
+                has_prev[j] = True
+    chains = []
+    for i in range(len(st)):
+        if has_prev[i]:
+            continue
+        members = [i]
+        while nxt[members[-1]] >= 0:
+            members.append(int(nxt[members[-1]]))
+        if len(members) >= 3:
+            chains.append(_Chain(st[members]))
+    # A line can break where a neighbour link was refused (blur, glare): join collinear pieces.
+    chains.sort(key=lambda c: c.x_range[0])
+    merged: list[_Chain] = []
+    for c in chains:
+        for k, m in enumerate(merged):
+            cap = max(c.cap, m.cap)
+            if abs(c.mid_y - m.mid_y) < 0.45 * cap and max(c.cap, m.cap) < 1.4 * min(c.cap, m.cap) \
+                    and -0.5 * cap < c.x_range[0] - m.x_range[1] < 3.5 * cap:
+                merged[k] = _Chain(np.concatenate([m.comps, c.comps]))
+                break
+        else:
+            merged.append(c)
+    return sorted((c for c in merged if len(c.comps) >= 12), key=lambda c: c.mid_y)
 
 
-def _pick_triple(boxes: list[tuple[int, int, int, int]], height: int) -> list[tuple[int, int, int, int]] | None:
-    """The three lines that look most like an MRZ: equal spacing, similar extents; prefers the lowest."""
+def _pick_triple(chains: list[_Chain], height: int) -> list[_Chain] | None:
+    """The three lines that look most like an MRZ: equal spacing, similar extents and glyph sizes."""
     best, best_cost = None, np.inf
-    for i in range(len(boxes) - 2):
-        for j in range(i + 1, len(boxes) - 1):
-            for m in range(j + 1, len(boxes)):
-                a, b, c = boxes[i], boxes[j], boxes[m]
-                cy = [bx[1] + bx[3] / 2 for bx in (a, b, c)]
+    for i in range(len(chains) - 2):
+        for j in range(i + 1, len(chains) - 1):
+            for m in range(j + 1, len(chains)):
+                trio = (chains[i], chains[j], chains[m])
+                if min(c.n_cells for c in trio) < 20:
+                    continue
+                cy = [c.mid_y for c in trio]
                 d1, d2 = cy[1] - cy[0], cy[2] - cy[1]
-                hmean = np.mean([a[3], b[3], c[3]])
-                if min(d1, d2) < 1.1 * hmean or max(d1, d2) > 3.5 * hmean:
+                hmean = float(np.mean([c.cap for c in trio]))
+                if min(d1, d2) < 1.1 * hmean or max(d1, d2) > 3.0 * hmean:
                     continue
                 spacing = abs(d1 - d2) / max(d1, d2)
-                extent = (np.ptp([a[0], b[0], c[0]]) + np.ptp([a[0] + a[2], b[0] + b[2], c[0] + c[2]])) / max(
-                    a[2], b[2], c[2])
+                lefts = [c.x_range[0] for c in trio]
+                rights = [c.x_range[1] for c in trio]
+                span = max(r - left for left, r in zip(lefts, rights, strict=True))
+                extent = (np.ptp(lefts) + np.ptp(rights)) / max(span, 1.0)
                 cost = spacing + extent - 0.1 * cy[2] / height
                 if cost < best_cost:
-                    best, best_cost = [a, b, c], cost
+                    best, best_cost = list(trio), cost
     if best is None or best_cost > 0.6:
         return None
     return best
 
 
-def _fit_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+def find_mrz_lines(gray: np.ndarray, y_from: float = 0.0) -> list[_Chain] | None:
+    """The MRZ's three text lines in a rectified card image (below ``y_from``), or None."""
+    return _pick_triple(_glyph_chains(gray, y_from), gray.shape[0])
+
+
+def _fit_line(chain: _Chain, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """Cell centres (30 x), baselines (30 y), pitch and glyph height for one line; None when the line is not
-    30 cells. The whole card width is searched (a line box may have missed faint fillers at either end)."""
-    x, y, w, h = box
-    pad_y = h
-    y0, y1 = max(0, y - pad_y), min(gray.shape[0], y + h + pad_y)
-    x0, x1 = 0, gray.shape[1]
-    crop = gray[y0:y1, x0:x1]
-    k = max(3, int(round(h * 1.2)) | 1)
-    blackhat = cv2.morphologyEx(crop, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    _, bw = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-    if n < 10:
-        return None
-    st = stats[1:]
-    heights = st[:, 3]
-    # The glyphs of this line are the components overlapping the line box's band with a glyph-like height.
-    band_mid = (y - y0) + h / 2
-    in_band = (st[:, 1] <= band_mid) & (st[:, 1] + st[:, 3] >= band_mid)
-    tall = in_band & (heights >= 0.45 * h) & (heights <= 1.6 * h)
-    if tall.sum() < 10:
-        return None
-    cap = float(np.median(heights[tall]))
-    widths = st[:, 2]
-    usable = tall & (widths <= 1.1 * cap) & (widths >= 0.12 * cap)
-    if usable.sum() < 10:
-        return None
-    cx = np.sort(st[usable, 0] + st[usable, 2] / 2.0)
+    30 evenly spaced cells."""
+    cap = chain.cap
+    st = chain.comps[chain.comps[:, 2] <= 1.1 * cap]  # merged filler runs have no single centre
+    cx = st[:, 0] + st[:, 2] / 2.0
     # Pitch: neighbouring glyphs are one pitch apart (every cell is printed); OCR-B's pitch ≈ its cap height.
     gaps = np.diff(cx)
     near = gaps[(gaps > 0.6 * cap) & (gaps < 1.5 * cap)]
@@ -205,9 +259,10 @@ def _fit_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndar
     kk = np.round((cx - phase) / p0).astype(int)
     k_lo = int(kk.min())
     counts = np.bincount(kk - k_lo)
-    window = np.convolve(counts, np.ones(N_COLS, int), mode="valid") if len(counts) >= N_COLS else counts.sum(
-        keepdims=True)
-    start = int(np.argmax(window)) + k_lo
+    if len(counts) >= N_COLS:
+        start = int(np.argmax(np.convolve(counts, np.ones(N_COLS, int), mode="valid"))) + k_lo
+    else:
+        start = k_lo
     origin, pitch = phase + start * p0, p0
     keep = np.ones(len(cx), bool)
     for _ in range(3):
@@ -220,11 +275,9 @@ def _fit_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndar
         origin, pitch = np.linalg.lstsq(A, cx[keep], rcond=None)[0]
     if abs(pitch - p0) > 0.1 * p0 or keep.sum() < 0.6 * N_COLS:
         return None
-    # Geometry of the glyph components again, in x order, for the baseline below.
-    order = np.argsort(st[usable, 0] + st[usable, 2] / 2.0)
-    st_u = st[usable][order]
-    heights_u = st_u[:, 3]
-    cx = st_u[:, 0] + st_u[:, 2] / 2.0
+    heights_u = st[:, 3]
+    x0 = y0 = 0
+    st_u = st
     # The baseline, with the small tilt left after rectification: a robust line through the bottoms of the
     # full-height glyphs ('<' floats above the baseline, so it is left out by the height test).
     bottoms = (st_u[:, 1] + st_u[:, 3]).astype(np.float64)
@@ -239,6 +292,7 @@ def _fit_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndar
         if ok.sum() < 6:
             break
         slope, intercept = np.polyfit(bx[ok], by[ok], 1)
+    origin += pitch * _best_window_shift(gray, origin, pitch, slope, intercept, cap)
     xs = origin + pitch * np.arange(N_COLS)
     # Centre each cell on its own glyph's ink when one was found there: print jitter and glyph side
     # bearings move the ink a few px off the ideal grid, and the templates are ink-centred too.
@@ -248,6 +302,46 @@ def _fit_line(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndar
     xs[kk[own]] = cx[own]
     baseline = intercept + slope * xs
     return xs + x0, baseline + y0, float(pitch), cap
+
+
+def _shift_fit(fit: tuple[np.ndarray, np.ndarray, float, float], cells: int
+               ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The same line fit with its 30-cell window moved by ``cells`` (grid positions, no glyph snapping)."""
+    xs, ys, pitch, cap = fit
+    slope = float(np.polyfit(xs, ys, 1)[0]) if np.ptp(xs) > 0 else 0.0
+    new_xs = xs[0] + pitch * (np.arange(N_COLS) + cells)
+    new_ys = ys[0] + slope * (new_xs - xs[0])
+    return new_xs, new_ys, pitch, cap
+
+
+def _best_window_shift(gray: np.ndarray, origin: float, pitch: float, slope: float, intercept: float,
+                       cap: float) -> int:
+    """Cells to shift the 30-cell window so it covers the line's ink and nothing beyond it.
+
+    Every MRZ cell is printed (fillers included) and the line has a clear margin on both sides, so the right
+    window holds the most ink with empty cells just outside it. This catches glyphs the chain missed at
+    either end (a blurred '<' or a letter under glare).
+    """
+    ks = np.arange(-6, N_COLS + 6)
+    xs = origin + pitch * ks
+    ys = intercept + slope * xs - 0.5 * cap
+    h, w = gray.shape
+    ink = np.zeros(len(ks))
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        x0, x1 = int(round(x - 0.4 * pitch)), int(round(x + 0.4 * pitch))
+        y0, y1 = int(round(y - 0.45 * cap)), int(round(y + 0.45 * cap))
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            continue
+        cell = gray[y0:y1, x0:x1]
+        ink[i] = float(np.percentile(cell, 90)) - float(cell.min())  # contrast inside the cell
+    best, best_score = 0, -np.inf
+    for shift in range(-5, 6):
+        inside = ink[6 + shift:6 + shift + N_COLS]
+        outside = ink[5 + shift] + ink[6 + shift + N_COLS]
+        score = float(np.minimum(inside, np.median(inside)).sum()) - 3.0 * outside - 0.5 * abs(shift)
+        if score > best_score:
+            best, best_score = shift, score
+    return best
 
 
 def _sample_cells(gray: np.ndarray, xs: np.ndarray, baselines: np.ndarray, pitch: float) -> np.ndarray:
@@ -290,23 +384,30 @@ def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
         return None
     for is_upside_down in (False, True):
         g = gray_card[::-1, ::-1] if is_upside_down else gray_card
-        boxes = _find_lines(g, y_from=0.45)  # the MRZ is the bottom third of an upright back
-        triple = _pick_triple(boxes, g.shape[0])
+        triple = find_mrz_lines(g, y_from=0.45)  # the MRZ is the bottom third of an upright back
         if triple is None:
             continue
-        fits = [_fit_line(g, b) for b in triple]
+        fits = [_fit_line(c, g) for c in triple]
         if any(f is None for f in fits):
             continue
         pitches = [f[2] for f in fits]
         if np.ptp(pitches) > 0.08 * np.mean(pitches):
             continue
+        # The three lines share the left margin: a line whose window starts a whole cell (or more) away
+        # from the other two is shifted to agree with them.
+        lefts = np.array([f[0][0] for f in fits])
+        ref = float(np.median(lefts))
+        fits = [_shift_fit(f, int(round((ref - f[0][0]) / f[2]))) if abs(f[0][0] - ref) > 0.5 * f[2] else f
+                for f in fits]
         g_contig = np.ascontiguousarray(g)
         samples = np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in fits])  # (90, S, D)
         t = _templates()
         corr = samples.reshape(-1, samples.shape[2]) @ t  # (90*S, 37*V)
         corr = corr.reshape(N_LINES * N_COLS, -1, len(ALPHABET), _n_variants())
         scores = corr.max(axis=(1, 3)).reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
-        return MrzCells(scores=scores, is_upside_down=is_upside_down, line_boxes=tuple(triple),
+        boxes = tuple((int(c.x_range[0]), int(c.comps[:, 1].min()), int(c.x_range[1] - c.x_range[0]),
+                       int((c.comps[:, 1] + c.comps[:, 3]).max() - c.comps[:, 1].min())) for c in triple)
+        return MrzCells(scores=scores, is_upside_down=is_upside_down, line_boxes=boxes,
                         pitch_px=float(np.mean(pitches)))
     return None
 

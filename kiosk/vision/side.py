@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from kiosk.vision.mrz_read import _find_lines, _pick_triple
+from kiosk.vision.mrz_read import _glyph_chains, _pick_triple
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ def classify_side(card_bgr: np.ndarray) -> SideGuess:
     if gray.shape[1] < 480:  # the line finder wants the MRZ's ~3 px strokes resolved
         gray = cv2.resize(gray, (480, int(round(480 * gray.shape[0] / gray.shape[1]))), interpolation=cv2.INTER_LINEAR)
     h = gray.shape[0]
-    lines = _find_lines(gray)
+    lines = _glyph_chains(gray)
     triple = _pick_triple(lines, h)
     if triple is not None:
-        top = triple[0][1]
-        bottom = triple[2][1] + triple[2][3]
+        top = triple[0].mid_y
+        bottom = triple[2].mid_y
         if top > 0.45 * h:
             return SideGuess("back", False, len(lines))
         if bottom < 0.55 * h:
