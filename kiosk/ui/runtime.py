@@ -11,7 +11,7 @@ import pygame
 
 from kiosk.flow import events as ev
 from kiosk.flow.screen_model import ScreenModel
-from kiosk.flow.states import State
+from kiosk.flow.states import CAMERA_STATES, State
 from kiosk.ui.i18n import translator
 from kiosk.ui.input import Pointer
 from kiosk.ui.screens import screen_for
@@ -20,6 +20,8 @@ from kiosk.ui.theme import Fonts, Theme, make_theme
 from kiosk.ui.widgets import LocalAction, Painter, PreviewBlitter, SignaturePad, Target, TextRecord
 
 MAX_PIN_DIGITS = 8
+#: Screens shown once a session is over (the flow has wiped it): the UI forgets its caches there too.
+SESSION_END_STATES = frozenset({State.WELCOME, State.RECEIPT, State.FAILSAFE, State.OUT_OF_SERVICE})
 
 
 class UiRuntime:
@@ -60,6 +62,10 @@ class UiRuntime:
         if model.state != self.last_state:
             # a new screen: drop what the citizen typed, ticked or drew on the previous one
             self.local = LocalState(state=model.state, pad=SignaturePad(min_ink=self._min_ink))
+            if self.last_state in CAMERA_STATES:
+                self.blitter.forget()  # the last camera frame shows a card or a face
+            if model.state in SESSION_END_STATES:
+                self.forget_citizen()
             self.last_state = model.state
         if model.notice != self._model_notice:
             self._model_notice = model.notice
@@ -77,6 +83,16 @@ class UiRuntime:
         self.last_texts = painter.texts
         self.last_offscreen_texts = ctx.offscreen_texts
         return painter
+
+    def forget_citizen(self) -> None:
+        """Drop every cached picture and rendered text (names, photo, camera frame): the flow wiped the
+        session, and the UI's caches must not outlive it either."""
+        self.fonts.clear_text()
+        self._wrap_cache.clear()
+        self._photo_cache.clear()
+        self._content_cache.clear()
+        self.blitter.forget()
+        self.last_texts, self.last_offscreen_texts, self.last_targets = [], [], []
 
     def _is_covered(self, pos: tuple[float, float]) -> bool:
         return any(t.rect.collidepoint(pos) for t in self.last_targets)

@@ -202,6 +202,10 @@ class Fonts:
             self._text[key] = found
         return found
 
+    def clear_text(self) -> None:
+        """Forget every rendered text (they may hold a citizen's name)."""
+        self._text.clear()
+
     def width(self, text: str, size_px: int, bold: bool = False) -> int:
         return self.font(size_px, bold).size(text)[0]
 

@@ -403,6 +403,10 @@ class PreviewBlitter:
         self._key: tuple[Any, ...] | None = None
         self._surface: pygame.Surface | None = None
 
+    def forget(self) -> None:
+        """Drop the last frame (it may show a citizen's card or face)."""
+        self._key, self._surface = None, None
+
     def surface_for(self, image_bgr: np.ndarray, size: tuple[int, int], *, is_mirrored: bool,
                     frame_key: Any = None, target: pygame.Surface | None = None) -> pygame.Surface:
         """Scaled surface of ``image_bgr`` (H×W×3 uint8). Raises ValueError for another shape or dtype."""
@@ -855,7 +859,7 @@ def draw_person_help(p: Painter, rect: pygame.Rect) -> None:
     pygame.draw.circle(p.surface, pal.primary, (round(cx + u * 3.5), round(cy - u * 3.9)), round(u * 0.5), w)
 
 
-def blit_photo(p: Painter, rect: pygame.Rect, image_bgr: np.ndarray | None, *, cache: dict[Any, pygame.Surface],
+def blit_photo(p: Painter, rect: pygame.Rect, image_bgr: np.ndarray | None, *, cache: dict[Any, Any],
                key: Any = None) -> pygame.Rect:
     """The photo cut from the card, fitted in ``rect`` with its aspect kept (smoothscaled once and cached)."""
     if image_bgr is None or getattr(image_bgr, "ndim", 0) != 3:
@@ -864,12 +868,14 @@ def blit_photo(p: Painter, rect: pygame.Rect, image_bgr: np.ndarray | None, *, c
     h, w = image_bgr.shape[:2]
     dest = fit_aspect(rect, w / h)
     ck = (key if key is not None else id(image_bgr), dest.size)
-    surf = cache.get(ck)
-    if surf is None:
+    found = cache.get(ck)
+    # the cached entry keeps its array: an id() reused by another citizen's photo can never match
+    if found is None or found[0] is not image_bgr:
         raw = pygame.image.frombuffer(np.ascontiguousarray(image_bgr).tobytes(), (w, h), "BGR")
-        surf = pygame.transform.smoothscale(raw, dest.size)
+        found = (image_bgr, pygame.transform.smoothscale(raw, dest.size))
         cache.clear()
-        cache[ck] = surf
+        cache[ck] = found
+    surf = found[1]
     p.surface.blit(surf, dest)
     pygame.draw.rect(p.surface, p.palette.outline, dest, width=p.theme.line_px)
     return dest

@@ -285,3 +285,34 @@ def test_gallery_writes_every_screen(tmp_path) -> None:
 
     assert main(["--out", str(tmp_path), "--size", "800x480", "--lang", "en", "--variant", "normal"]) == 0
     assert len(list(tmp_path.glob("*.png"))) == len(State)
+
+
+def test_the_ui_forgets_the_citizen_when_the_session_ends() -> None:
+    from kiosk.camera.base import Frame
+    from kiosk.ui.runtime import UiRuntime
+
+    models = sample_screen_models("es")
+    runtime = UiRuntime()
+    surface = pygame.Surface((800, 480))
+    frame = Frame(image=np.full((480, 640, 3), 77, np.uint8), timestamp_s=0.0, index=3)
+    runtime.render(surface, models[State.CARD_FRONT], preview=frame)
+    runtime.render(surface, models[State.REVIEW_DATA])
+    runtime.render(surface, models[State.REVIEW_PHOTO])
+    assert any("MUESTRA EJEMPLO" in key[0] for key in runtime.fonts._text)  # cached while the session lasts
+    assert runtime._photo_cache and runtime.blitter._surface is None  # left the camera step: frame dropped
+    runtime.render(surface, models[State.WELCOME])
+    assert not any("MUESTRA EJEMPLO" in key[0] for key in runtime.fonts._text)
+    assert not any("MUESTRA EJEMPLO" in str(key) for key in runtime._wrap_cache)
+    assert not runtime._photo_cache and runtime.blitter._surface is None
+
+
+def test_a_new_photo_is_never_mistaken_for_the_cached_one() -> None:
+    from kiosk.ui.widgets import blit_photo
+
+    p = Painter(pygame.Surface((400, 300)), make_theme((800, 480)), Fonts())
+    cache: dict = {}
+    first = np.zeros((100, 80, 3), np.uint8)
+    blit_photo(p, pygame.Rect(0, 0, 200, 200), first, cache=cache, key="same-key")
+    second = np.full((100, 80, 3), 255, np.uint8)
+    blit_photo(p, pygame.Rect(0, 0, 200, 200), second, cache=cache, key="same-key")
+    assert tuple(p.surface.get_at((100, 100)))[:3] == (255, 255, 255)
