@@ -316,3 +316,25 @@ def test_a_new_photo_is_never_mistaken_for_the_cached_one() -> None:
     second = np.full((100, 80, 3), 255, np.uint8)
     blit_photo(p, pygame.Rect(0, 0, 200, 200), second, cache=cache, key="same-key")
     assert tuple(p.surface.get_at((100, 100)))[:3] == (255, 255, 255)
+
+
+@pytest.mark.parametrize("state", [State.CARD_FRONT, State.SELFIE])
+def test_camera_screens_draw_the_same_from_their_cache(state) -> None:
+    from kiosk.camera.base import Frame
+    from kiosk.ui.runtime import UiRuntime
+
+    model = sample_screen_models("es")[state]
+    frame = Frame(image=np.random.default_rng(1).integers(0, 255, (480, 640, 3), dtype=np.uint8),
+                  timestamp_s=0.0, index=5)
+    runtime = UiRuntime()
+    first, second = pygame.Surface((720, 1280)), pygame.Surface((720, 1280))
+    runtime.render(first, model, preview=frame, now_s=1.0)
+    texts, targets = list(runtime.last_texts), list(runtime.last_targets)
+    runtime.render(second, model, preview=frame, now_s=1.0)
+    assert pygame.image.tobytes(first, "RGB") == pygame.image.tobytes(second, "RGB")
+    assert runtime.last_texts == texts and runtime.last_targets == targets
+    # a new camera frame changes the preview, and only the preview
+    moved = Frame(image=np.roll(frame.image, 40, axis=1), timestamp_s=0.1, index=6)
+    runtime.render(second, model, preview=moved, now_s=1.1)
+    assert pygame.image.tobytes(first, "RGB") != pygame.image.tobytes(second, "RGB")
+    assert tuple(first.get_at((700, 1270))) == tuple(second.get_at((700, 1270)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.ui.layout import split_media
+from kiosk.ui.layout import make_layout, split_media
 from kiosk.ui.screens._base import ScreenContext, begin
 from kiosk.ui.widgets import draw_card_schematic, draw_pictogram, draw_preview, progress_bar
 
@@ -20,15 +20,44 @@ def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide
                    status: str | None, status_is_ok: bool, pictogram: str | None = None,
                    progress_label: str | None = None, card_side: str | None = None) -> None:
     p, m, th = ctx.p, ctx.m, ctx.theme
-    layout = begin(ctx, has_footer=False)
-    # portrait selfie: a 3:4 centre crop shows the face bigger than the camera's 4:3 frame would
-    aspect = 3 / 4 if (th.is_portrait and guide == "face") else 4 / 3
-    media, panel = split_media(th, layout.body, aspect, max_fraction=0.6 if not th.is_portrait else 0.55)
+    # The frame changes 30 times a second, the rest only when the guidance does: draw the rest once, keep it
+    # (with its text and touch records) and paint only the preview over it each frame.
+    key = ("capture", th, m.state, m.step, m.step_key, heading, instructions, guide, status, status_is_ok,
+           pictogram, progress_label, m.liveness_completed, m.liveness_total, card_side)
+    cached = ctx.content_cache.get(key)
+    if cached is None:
+        layout = begin(ctx, has_footer=False)
+        _draw_panel(ctx, layout.body, heading, instructions, guide=guide, status=status, status_is_ok=status_is_ok,
+                    pictogram=pictogram, progress_label=progress_label, card_side=card_side)
+        cached = (p.surface.copy(), list(p.texts), list(p.targets))
+        if len(ctx.content_cache) > 8:
+            ctx.content_cache.clear()
+        ctx.content_cache[key] = cached
+    else:
+        p.surface.blit(cached[0], (0, 0))
+        p.texts.extend(cached[1])
+        p.targets.extend(cached[2])
+    media, _ = _split(ctx, guide)
     frame = ctx.preview if m.is_preview else None
     image = getattr(frame, "image", None)
     draw_preview(p, media, ctx.blitter, image, guide=guide, is_ok=status_is_ok,
                  progress=m.progress if guide == "card" else None, is_mirrored=is_mirrored,
                  frame_key=getattr(frame, "index", None), t_s=ctx.now_s)
+
+
+def _split(ctx: ScreenContext, guide: str) -> tuple[pygame.Rect, pygame.Rect]:
+    th = ctx.theme
+    body = make_layout(th, has_footer=False).body
+    # portrait selfie: a 3:4 centre crop shows the face bigger than the camera's 4:3 frame would
+    aspect = 3 / 4 if (th.is_portrait and guide == "face") else 4 / 3
+    return split_media(th, body, aspect, max_fraction=0.6 if not th.is_portrait else 0.55)
+
+
+def _draw_panel(ctx: ScreenContext, body: pygame.Rect, heading: str, instructions: str, *, guide: str,
+                status: str | None, status_is_ok: bool, pictogram: str | None, progress_label: str | None,
+                card_side: str | None) -> None:
+    p, m, th = ctx.p, ctx.m, ctx.theme
+    _, panel = _split(ctx, guide)
     inner = panel.inflate(-th.px(4), 0)
     y = inner.top
     h = min(p.text_height(heading, inner.width, role="title", bold=True), inner.height // 3)
