@@ -99,6 +99,7 @@ def sample_params(rng: np.random.Generator, difficulty: str, attack: str | None)
         p["screen_cast_bgr"] = [_u(rng, 1.0, 1.15), _u(rng, 0.95, 1.05), _u(rng, 0.82, 0.95)]
         p["screen_black_level"] = _u(rng, 12, 35)
         p["screen_glare"] = _u(rng, 0.1, 0.35)
+        p["gain"] *= 1.5  # auto-exposure on a self-lit, dimmer-than-paper display
     elif attack == "partial":
         p["out_fraction"] = _u(rng, 0.2, 0.55)
         p["out_side"] = str(rng.choice(["left", "right", "top", "bottom", "corner"]))
@@ -284,11 +285,14 @@ def _screen(card: np.ndarray, p: dict[str, Any]) -> tuple[np.ndarray, tuple]:
     # Each screen pixel becomes 3×3 device pixels: vertical R, G, B stripes with a dark gap row.
     k = 3
     big = cv2.resize(screen, (k * scr_w, k * scr_h), interpolation=cv2.INTER_NEAREST)
-    stripes = np.zeros((1, k * scr_w, 3), np.float32)
+    # Each stripe shows its own channel fully and leaks 40 % of the others (a camera never resolves subpixels
+    # perfectly); the gap row loses 25 %. The display ends up ~55 % as bright as the card: the scene's exposure
+    # gain for screens is raised to match (see sample_params), as a camera's auto-exposure would.
+    stripes = np.full((1, k * scr_w, 3), 0.4, np.float32)
     for ch, col in ((2, 0), (1, 1), (0, 2)):
-        stripes[0, col::k, ch] = 2.6
+        stripes[0, col::k, ch] = 1.0
     rows = np.ones((k * scr_h, 1, 1), np.float32)
-    rows[k - 1::k] = 0.55
+    rows[k - 1::k] = 0.75
     big *= stripes
     big *= rows
     # Reflection of the room on the glass: a soft diagonal band.
@@ -510,9 +514,11 @@ def make_scene_jpeg(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: 
         "attack": attack,
         "params": _jsonable(p),
         "frame_size": [fw, fh],
-        "card_size": [int(bx1 - bx0), int(by1 - by0)],
+        "card_size": [int(card_bgr.shape[1]), int(card_bgr.shape[0])],
+        # card pixel → scene pixel: the card's box in the placed object (scaled on a screen) then the placement
         "homography": [[float(v) for v in row] for row in (homography @ np.array(
-            [[1, 0, bx0], [0, 1, by0], [0, 0, 1]], np.float64))],
+            [[(bx1 - bx0) / card_bgr.shape[1], 0, bx0], [0, (by1 - by0) / card_bgr.shape[0], by0], [0, 0, 1]],
+            np.float64))],
         "visible_fraction": round(float(inter_area / quad_area), 4) if quad_area > 0 else 0.0,
         "is_blank": attack == "blank",
     }

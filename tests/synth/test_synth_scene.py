@@ -49,6 +49,13 @@ def test_deterministic_and_labelled(cards, difficulty, attack):
     assert la["is_blank"] == (attack == "blank")
     c, _ = make_scene(cards[1], np.random.default_rng(5), difficulty, attack, frame_size=(800, 600))
     assert not np.array_equal(a, c)
+    # the homography maps the card's own pixel corners onto the labelled corners (screen: scaled display;
+    # blank sheet: stretched to the sheet)
+    w, h = la["card_size"]
+    assert (w, h) == (cards[1].shape[1], cards[1].shape[0])
+    mapped = cv2.perspectiveTransform(np.float32([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]]),
+                                      np.array(la["homography"]))[:, 0]
+    assert np.allclose(mapped, la["corners"], atol=0.05)
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
