@@ -525,6 +525,35 @@ def make_scene_jpeg(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: 
     return scene_u8, label, jpeg
 
 
+def make_empty_scene(rng: np.random.Generator, difficulty: str = "normal",
+                     frame_size: tuple[int, int] = (1600, 1200)) -> tuple[np.ndarray, dict[str, Any]]:
+    """A scene with no card at all (the same backgrounds, light, blur, noise and JPEG as :func:`make_scene`),
+    labelled with ``corners`` None: the negative case for card detection. Raises InvalidField on bad arguments.
+    """
+    if difficulty not in DIFFICULTIES:
+        raise InvalidField("difficulty", f"{difficulty!r} is not one of {', '.join(DIFFICULTIES)}")
+    fw, fh = (int(v) for v in frame_size)
+    if not (64 <= fw <= 8000 and 64 <= fh <= 8000):
+        raise InvalidField("frame_size", f"{frame_size!r} must be (width, height) between 64 and 8000 px")
+    p = sample_params(rng, difficulty, None)
+    p["hand"] = False
+    p["glare_strength"] = 0.0
+    background = make_background(rng, p["background"], fw, fh)
+    lut = np.clip(255 * np.power(np.arange(256) / 255.0, p["gamma"]) + 0.5, 0, 255).astype(np.uint8)
+    wb = [float(v) * p["gain"] for v in p["white_balance"]]
+    img = cv2.LUT(cv2.multiply(background, (wb[0], wb[1], wb[2], 0.0)), lut)
+    if p["defocus_sigma_px"] > 0.05:
+        img = cv2.GaussianBlur(img, (0, 0), p["defocus_sigma_px"])
+    img = cv2.add(img, _sensor_noise(rng, img.shape, p["noise_sigma"]), dtype=cv2.CV_8U)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, p["jpeg_quality"]])
+    if not ok:
+        raise ImageError("JPEG encoding of the scene failed")
+    label = {"corners": None, "difficulty": difficulty, "attack": None, "params": _jsonable(p),
+             "frame_size": [fw, fh], "card_size": None, "homography": None, "visible_fraction": 0.0,
+             "is_blank": False}
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR), label
+
+
 def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k, v in p.items():

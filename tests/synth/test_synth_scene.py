@@ -8,7 +8,7 @@ from kiosk.credential.citizen import generate_citizen
 from kiosk.errors import ImageError, InvalidField
 from kiosk.synth import card
 from kiosk.synth.faces import load_face
-from kiosk.synth.scene import ATTACKS, DIFFICULTIES, make_scene
+from kiosk.synth.scene import ATTACKS, DIFFICULTIES, make_empty_scene, make_scene
 
 CLEAN = {"defocus_sigma_px": 0.0, "motion_length_px": 0.0, "noise_sigma": 0.0, "glare_strength": 0.0,
          "jpeg_quality": 98, "hand": False}
@@ -140,3 +140,12 @@ def test_bad_arguments(cards):
     for bad in (np.zeros((600, 900), np.uint8), np.zeros((10, 10, 3), np.uint8), cards[0].astype(float)):
         with pytest.raises(ImageError):
             make_scene(bad, rng, "easy")
+
+
+def test_empty_scene_has_no_card():
+    a, label = make_empty_scene(np.random.default_rng(3), "hard", frame_size=(640, 480))
+    b, _ = make_empty_scene(np.random.default_rng(3), "hard", frame_size=(640, 480))
+    assert np.array_equal(a, b) and a.shape == (480, 640, 3)
+    assert label["corners"] is None and label["visible_fraction"] == 0.0
+    with pytest.raises(InvalidField):
+        make_empty_scene(np.random.default_rng(3), "brutal")
