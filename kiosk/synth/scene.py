@@ -525,6 +525,48 @@ def make_scene_jpeg(card_bgr: np.ndarray, rng: np.random.Generator, difficulty: 
     return scene_u8, label, jpeg
 
 
+def make_capture_sequence(card_bgr: np.ndarray, rng: np.random.Generator, n_frames: int = 30,
+                          difficulty: str = "easy", frame_size: tuple[int, int] = (640, 480),
+                          fps: float = 15.0, settle_fraction: float = 0.5
+                          ) -> list[tuple[float, np.ndarray, dict[str, Any]]]:
+    """Preview frames of a card being brought in front of the camera and then held still, for auto-capture tests.
+
+    During the first (1 - ``settle_fraction``) of the frames the card slides in from a corner, grows and turns
+    (with motion blur); the rest it is held with sub-pixel tremor. The scene (background, light, card) stays the
+    same. Returns (timestamp_s, frame, label) per frame; labels carry exact corners and 'is_settled'.
+    Raises InvalidField for bad arguments (see :func:`make_scene`), 'n_frames' outside 1-2000, or
+    'settle_fraction' outside 0-1.
+    """
+    if not isinstance(n_frames, int) or not 1 <= n_frames <= 2000:
+        raise InvalidField("n_frames", f"must be an integer 1-2000, got {n_frames!r}")
+    if not 0.0 <= settle_fraction <= 1.0:
+        raise InvalidField("settle_fraction", f"must be 0-1, got {settle_fraction!r}")
+    base_seed = int(rng.integers(0, 2**63 - 1))
+    final = sample_params(np.random.default_rng(base_seed), difficulty, None)
+    n_move = int(round(n_frames * (1 - settle_fraction)))
+    frames = []
+    for i in range(n_frames):
+        progress = min(i / max(n_move, 1), 1.0) if n_move else 1.0
+        ease = 1 - (1 - progress) ** 3  # decelerating as a hand does when aiming
+        speed = 3 * (1 - progress) ** 2 / max(n_move, 1)  # derivative of the ease, per frame
+        tremor = rng.normal(0, 0.002, size=2) if progress >= 1.0 else np.zeros(2)
+        overrides = {
+            "position": [float(np.clip(final["position"][0] * ease + tremor[0], 0, 1)),
+                         float(np.clip(final["position"][1] * ease + tremor[1], 0, 1))],
+            "card_width_fraction": final["card_width_fraction"] * (0.6 + 0.4 * ease),
+            "rotation_deg": final["rotation_deg"] + 20 * (1 - ease),
+            "motion_length_px": float(min(speed * frame_size[0] * 0.5, 25.0)),
+            "motion_angle_deg": 35.0,
+        }
+        frame, label = make_scene(card_bgr, np.random.default_rng(base_seed), difficulty, None, frame_size,
+                                  overrides)
+        if progress >= 1.0:  # fresh sensor noise on every held frame, as a live camera gives
+            frame = cv2.add(frame, _sensor_noise(rng, frame.shape, 1.5), dtype=cv2.CV_8U)
+        label["is_settled"] = progress >= 1.0
+        frames.append((round(i / fps, 4), frame, label))
+    return frames
+
+
 def make_empty_scene(rng: np.random.Generator, difficulty: str = "normal",
                      frame_size: tuple[int, int] = (1600, 1200)) -> tuple[np.ndarray, dict[str, Any]]:
     """A scene with no card at all (the same backgrounds, light, blur, noise and JPEG as :func:`make_scene`),

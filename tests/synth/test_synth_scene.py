@@ -8,7 +8,7 @@ from kiosk.credential.citizen import generate_citizen
 from kiosk.errors import ImageError, InvalidField
 from kiosk.synth import card
 from kiosk.synth.faces import load_face
-from kiosk.synth.scene import ATTACKS, DIFFICULTIES, make_empty_scene, make_scene
+from kiosk.synth.scene import ATTACKS, DIFFICULTIES, make_capture_sequence, make_empty_scene, make_scene
 
 CLEAN = {"defocus_sigma_px": 0.0, "motion_length_px": 0.0, "noise_sigma": 0.0, "glare_strength": 0.0,
          "jpeg_quality": 98, "hand": False}
@@ -149,3 +149,18 @@ def test_empty_scene_has_no_card():
     assert label["corners"] is None and label["visible_fraction"] == 0.0
     with pytest.raises(InvalidField):
         make_empty_scene(np.random.default_rng(3), "brutal")
+
+
+def test_capture_sequence_approaches_then_holds(cards):
+    frames = make_capture_sequence(cards[0], np.random.default_rng(2), n_frames=12, difficulty="easy")
+    assert [lab["is_settled"] for _, _, lab in frames] == [False] * 6 + [True] * 6
+    centres = [np.array(lab["corners"]).mean(axis=0) for _, _, lab in frames]
+    widths = [np.linalg.norm(np.subtract(lab["corners"][1], lab["corners"][0])) for _, _, lab in frames]
+    moving = [np.linalg.norm(b - a) for a, b in zip(centres[:6], centres[1:7], strict=True)]
+    held = [np.linalg.norm(b - a) for a, b in zip(centres[6:], centres[7:], strict=False)]
+    assert min(moving[:3]) > 5 and max(held) < 3 and widths[0] < widths[-1]
+    for _, frame, lab in frames[6:]:  # labels stay exact while held
+        assert ncc(rectify(frame, lab["corners"]), cards[0]) > 0.7
+    assert [t for t, _, _ in frames[:3]] == [0.0, round(1 / 15, 4), round(2 / 15, 4)]
+    with pytest.raises(InvalidField):
+        make_capture_sequence(cards[0], np.random.default_rng(2), n_frames=0)
