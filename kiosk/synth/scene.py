@@ -24,6 +24,13 @@ jpeg quality   88-95        75-92        60-85
 hand           p=0.3        p=0.5        p=0.7
 =============  ===========  ===========  ===========
 
+Attacks: 'photocopy' (grey, copier tone curve with few levels, paper texture, toner specks; cut out or on a
+sheet), 'screen' (the card displayed on a phone in landscape: letterbox, colour cast, raised black level, RGB
+stripe subpixels whose resampling gives moiré, glass reflection, bezel; exposure gain ×1.5 as auto-exposure),
+'partial' (20-55 % of the card pushed out of the frame), 'blank' (a blank white card or sheet).
+:func:`make_empty_scene` gives card-less frames (corners None) and :func:`make_capture_sequence` preview frames
+of a card being brought in and held.
+
 Glare is kept off the MRZ band (bottom 32 % of the card) and the thumb off the MRZ's margins, so even 'hard'
 scenes leave the MRZ legible at the still resolution (MRZ pitch ≥ 16 px at the smallest card width); scenes
 meant to be unreadable are the attacks, or come from ``overrides``.
