@@ -30,14 +30,18 @@ class PointerInput:
 
     ``screen_size`` is the window size in pixels (finger events are normalised to it).
     ``tap_slop_px``: a press and release closer than this is a tap (fingers wobble).
+    ``lost_finger_s``: a finger silent this long is taken as lifted when another touch begins (a lost UP event
+    must not leave the kiosk deaf).
     """
 
     def __init__(self, screen_size: tuple[int, int], *, tap_slop_px: float = 24.0,
-                 dedup_window_s: float = 0.5) -> None:
+                 dedup_window_s: float = 0.5, lost_finger_s: float = 2.0) -> None:
         self.screen_size = screen_size
+        self.lost_finger_s = lost_finger_s
         self.tap_slop_px = tap_slop_px
         self.dedup_window_s = dedup_window_s
         self._finger_id: int | None = None
+        self._finger_t: float = -math.inf  # last event of the followed finger
         self._last_finger_t: float = -math.inf
         self._mouse_down = False
         self._press_pos: tuple[float, float] | None = None
@@ -55,11 +59,16 @@ class PointerInput:
             pos = self._finger_pos(event)
             if etype == pygame.FINGERDOWN:
                 if self._finger_id is not None:
-                    return []
+                    if t_s - self._finger_t < self.lost_finger_s:
+                        return []  # a second finger (or a palm) while the first one is down
+                    # the first finger's UP never came (it happens on some panels): do not stay deaf
+                    self._finger_id = None
                 self._finger_id = fid
+                self._finger_t = t_s
                 return self._press(pos, t_s)
             if fid != self._finger_id:
                 return []
+            self._finger_t = t_s
             if etype == pygame.FINGERMOTION:
                 return [Pointer("move", pos, t_s)]
             self._finger_id = None
@@ -71,8 +80,8 @@ class PointerInput:
                 return []
             pos = (float(event.pos[0]), float(event.pos[1]))
             if etype == pygame.MOUSEBUTTONDOWN:
-                if getattr(event, "button", 1) != 1 or self._mouse_down:
-                    return []
+                if getattr(event, "button", 1) != 1:
+                    return []  # a second press without a release: the release was lost, start again
                 self._mouse_down = True
                 return self._press(pos, t_s)
             if etype == pygame.MOUSEMOTION:

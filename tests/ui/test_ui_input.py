@@ -325,3 +325,17 @@ def test_every_busy_screen_swallows_touches(models, state) -> None:
     r.render(model)
     for tgt in [t for t in r.runtime.last_targets if t.action is not None]:
         assert tap_finger(r, tgt.rect.center, 1.0) == [], tgt.label
+
+
+def test_a_lost_finger_up_does_not_leave_the_screen_deaf() -> None:
+    pi = PointerInput(SIZE, lost_finger_s=2.0)
+    pi.handle(finger(pygame.FINGERDOWN, 100, 100, fid=1), 1.0)  # its UP never arrives
+    assert pi.handle(finger(pygame.FINGERDOWN, 200, 200, fid=2), 1.5) == []  # second finger: ignored
+    out = pi.handle(finger(pygame.FINGERDOWN, 300, 300, fid=3), 5.0)
+    out += pi.handle(finger(pygame.FINGERUP, 300, 300, fid=3), 5.1)
+    assert [p.kind for p in out] == ["press", "release", "tap"]
+    # the same for a mouse whose button-up was lost
+    mi = PointerInput(SIZE)
+    mi.handle(mouse(pygame.MOUSEBUTTONDOWN, 10, 10), 1.0)
+    out = mi.handle(mouse(pygame.MOUSEBUTTONDOWN, 50, 50), 3.0) + mi.handle(mouse(pygame.MOUSEBUTTONUP, 50, 50), 3.1)
+    assert [p.kind for p in out] == ["press", "release", "tap"] and out[-1].pos == (50, 50)
