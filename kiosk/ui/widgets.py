@@ -16,7 +16,7 @@ import numpy as np
 import pygame
 
 from kiosk.ui.layout import CARD_ASPECT, fit_aspect
-from kiosk.ui.theme import RGB, Fonts, Theme
+from kiosk.ui.theme import RGB, Fonts, Palette, Theme
 
 # An action is a flow event (a frozen dataclass from kiosk.flow.events) or a UI-local action (LocalAction).
 Action = Any
@@ -94,17 +94,17 @@ class Painter:
         self.fonts = fonts
         self.texts: list[TextRecord] = []
         self.targets: list[Target] = []
-        self._wrap_cache = wrap_cache if wrap_cache is not None else {}
+        self.wrap_cache = wrap_cache if wrap_cache is not None else {}
 
     @property
-    def palette(self):  # noqa: ANN201 - Palette
+    def palette(self) -> Palette:
         return self.theme.palette
 
     # ----- text -----------------------------------------------------------------------------------------------
     def _fit(self, text: str, width_px: int, height_px: int, size_px: int, bold: bool,
              max_lines: int | None) -> _Wrapped:
         key = (text, width_px, height_px, size_px, bold, max_lines)
-        found = self._wrap_cache.get(key)
+        found = self.wrap_cache.get(key)
         if found is not None:
             return found
         min_px = min(self.theme.min_font_px, size_px)
@@ -132,9 +132,9 @@ class Painter:
                     last = last[:-1]
                 lines[-1] = last + "…"
         result = _Wrapped(size_px=size, lines=lines, line_px=line_px, is_fitted=fits)
-        if len(self._wrap_cache) > 2000:
-            self._wrap_cache.clear()
-        self._wrap_cache[key] = result
+        if len(self.wrap_cache) > 2000:
+            self.wrap_cache.clear()
+        self.wrap_cache[key] = result
         return result
 
     def text(self, text: str, box: pygame.Rect, *, role: str = "body", colour: RGB | None = None,

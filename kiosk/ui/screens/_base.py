@@ -15,6 +15,7 @@ from kiosk.flow.screen_model import ScreenModel
 from kiosk.flow.states import HELP_STATES, WORKING_STATES, State
 from kiosk.ui.i18n import Translator
 from kiosk.ui.layout import Layout, footer_buttons, make_layout
+from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import (
     LocalAction,
     Painter,
@@ -73,7 +74,7 @@ class ScreenContext:
         return self.tr.t(key, **values)
 
     @property
-    def theme(self):  # noqa: ANN201 - Theme
+    def theme(self) -> Theme:
         return self.p.theme
 
 
@@ -138,7 +139,8 @@ def title(ctx: ScreenContext, area: pygame.Rect, text: str, body: str | None = N
 def footer(ctx: ScreenContext, buttons: Sequence[tuple[str, Any, str]], *, icons: Sequence[str | None] = ()
            ) -> list[pygame.Rect]:
     """Footer buttons (label, action, kind), main action last. Returns their rects."""
-    assert ctx.layout is not None  # begin() ran; a programming error otherwise
+    if ctx.layout is None:
+        raise RuntimeError("footer() before begin(): the screen has no layout yet")
     rects = footer_buttons(ctx.theme, ctx.layout.footer, len(buttons))
     for i, (rect, (label, action, kind)) in enumerate(zip(rects, buttons, strict=True)):
         enabled = action is not None
@@ -176,7 +178,7 @@ def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,
     if cached is None:
         # draw once to learn the height, then on a surface that tall
         probe = pygame.Surface((inner_w, 4 * rect.height + th.px(4000)), pygame.SRCALPHA)
-        sub = Painter(probe, th, p.fonts, p._wrap_cache)  # noqa: SLF001 - same cache, same frame
+        sub = Painter(probe, th, p.fonts, p.wrap_cache)
         height = draw_content(sub, inner_w)
         content = probe.subsurface(pygame.Rect(0, 0, inner_w, max(1, min(height, probe.get_height())))).copy()
         cached = (content, list(sub.texts), sub.targets)
