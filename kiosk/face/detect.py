@@ -148,20 +148,30 @@ def weighted_nms(dets: np.ndarray, iou_threshold: float = 0.3) -> np.ndarray:
 
 
 def _merge_models(per_model: list[np.ndarray]) -> np.ndarray:
-    """Keep one detection per face across models: the best-scoring one wins, a box that overlaps it or
-    whose centre falls inside it is the same face seen by the other model."""
+    """One detection per face across models: a box that overlaps the best one or whose centre falls inside
+    it is the same face seen by the other model."""
     if not per_model:
         return np.zeros((0, 17), np.float32)
     dets = np.concatenate(per_model, axis=0)
     dets = dets[np.argsort(-dets[:, 16])]
-    kept: list[np.ndarray] = []
+    groups: list[list[np.ndarray]] = []
     for det in dets:
         cx, cy = (det[0] + det[2]) / 2, (det[1] + det[3]) / 2
-        is_duplicate = any(
-            _iou(k[:4], det[None, :4])[0] > 0.3 or (k[0] <= cx <= k[2] and k[1] <= cy <= k[3]) for k in kept)
-        if not is_duplicate:
-            kept.append(det)
-    return np.asarray(kept, np.float32).reshape(-1, 17)
+        for group in groups:
+            k = group[0]
+            if _iou(k[:4], det[None, :4])[0] > 0.3 or (k[0] <= cx <= k[2] and k[1] <= cy <= k[3]):
+                group.append(det)
+                break
+        else:
+            groups.append([det])
+    # Blend a face seen by both models, weighted by score: whichever model scores higher flips from frame to
+    # frame, and taking one box outright would make the crop (and the landmarks) jump with it.
+    merged = []
+    for group in groups:
+        g = np.asarray(group)
+        w = g[:, 16:17]
+        merged.append(np.concatenate([(g[:, :16] * w).sum(0) / w.sum(), [g[0, 16]]]))
+    return np.asarray(merged, np.float32).reshape(-1, 17)
 
 
 def letterbox_square(img: np.ndarray) -> tuple[np.ndarray, int]:
