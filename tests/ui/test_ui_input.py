@@ -339,3 +339,17 @@ def test_a_lost_finger_up_does_not_leave_the_screen_deaf() -> None:
     mi.handle(mouse(pygame.MOUSEBUTTONDOWN, 10, 10), 1.0)
     out = mi.handle(mouse(pygame.MOUSEBUTTONDOWN, 50, 50), 3.0) + mi.handle(mouse(pygame.MOUSEBUTTONUP, 50, 50), 3.1)
     assert [p.kind for p in out] == ["press", "release", "tap"] and out[-1].pos == (50, 50)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (720, 1280), (1280, 800)])
+def test_privacy_notice_ends_with_a_readable_qr_of_the_full_notice(models, size) -> None:
+    import numpy as np
+    import zxingcpp
+
+    model = models[State.PRIVACY_NOTICE]
+    r = UiRenderer(size)
+    r.render(model)
+    r.runtime.local.scroll_px = r.runtime.local.scroll_max_px  # as after swiping to the end
+    surface = r.render(model)
+    rgb = np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
+    assert model.process.privacy_url in [b.text for b in zxingcpp.read_barcodes(rgb)]
