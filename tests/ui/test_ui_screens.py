@@ -156,11 +156,12 @@ def test_privacy_notice_has_every_checklist_item(models) -> None:
         assert needle in notice, needle
 
 
-def test_receipt_qr_decodes_to_the_folio(models) -> None:
+@pytest.mark.parametrize("size", SUPPORTED_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_receipt_qr_decodes_to_the_folio(models, size) -> None:
     import zxingcpp
 
     runtime = UiRuntime()
-    surface = pygame.Surface((800, 480))
+    surface = pygame.Surface(size)
     model = models["es"][State.RECEIPT]
     runtime.render(surface, model, now_s=0.0)
     rgb = np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
