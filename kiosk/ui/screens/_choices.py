@@ -18,6 +18,8 @@ def choice_list(ctx: ScreenContext, heading: str, sub: str, items: Sequence[tupl
     layout = begin(ctx, has_footer=False)
     area = title(ctx, layout.body, heading, sub, max_title_frac=0.3)
     row_h = max(th.min_touch_px + th.px(16), th.px(84) if not th.is_large_text else th.px(104))
+    if th.is_portrait:  # narrow lines: give the names room for two lines at full size
+        row_h = round(row_h * 1.3)
     gap = th.gap_px
     per_page = max(1, (area.height + gap) // (row_h + gap))
     needs_paging = len(items) > per_page

@@ -17,7 +17,7 @@ def reason_text(ctx: ScreenContext, reason: str | None) -> str:
 def refused_card(p: Painter, rect: pygame.Rect) -> None:
     """A card with a red cross badge: 'this card cannot be used'."""
     card = draw_card_schematic(p, rect, "GH", "front")
-    r = max(8, card.height // 3)
+    r = max(8, card.height // 4)
     centre = (card.right - r // 2, card.bottom - r // 2)
     pygame.draw.circle(p.surface, p.palette.danger, centre, r)
     draw_icon(p.surface, "cross", pygame.Rect(centre[0] - r, centre[1] - r, 2 * r, 2 * r), p.palette.on_danger,
