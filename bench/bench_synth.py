@@ -2,7 +2,8 @@
 
 * time per labelled sample (citizen + 2 cards + 2 scenes) per difficulty and per attack, CPU and wall;
 * the issue's target: ``python -m kiosk synth --count 50 --out DIR`` in under 30 s (run as a user would, in a
-  subprocess, with 1 worker and with the default workers).
+  subprocess, with the default workers; also with 1 worker for reference). The load average is recorded: on a
+  shared machine wall times scale with it, CPU per sample does not.
 No off-the-shelf tool renders INE-layout SPECIMEN credentials, so there is nothing to compare side by side; the
 card renderer's cost is reported separately so scene cost is visible.
 
@@ -61,7 +62,9 @@ def main() -> int:
             subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
             cli[f"workers_{workers}_s"] = round(time.perf_counter() - t, 2)
     cli["target_s"] = 30.0
-    cli["is_met"] = max(cli["workers_1_s"], cli["workers_default_s"]) < 30.0
+    # The target is for the command as given (default workers); the single-process time is for reference.
+    cli["is_met"] = cli["workers_default_s"] < 30.0
+    cli["cpu_s_for_50_estimate"] = round(50 * out["sample_ms_by_difficulty"]["normal"]["cpu_ms"] / 1000, 1)
     out["cli_count_50"] = cli
     out["machine"]["loadavg_at_end"] = os.getloadavg()
     RESULT.parent.mkdir(parents=True, exist_ok=True)
