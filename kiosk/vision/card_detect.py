@@ -119,8 +119,18 @@ def _region_candidates(gray: np.ndarray, ycc: np.ndarray) -> list[np.ndarray]:
     chroma = cv2.absdiff(ycc[:, :, 1], 128) + cv2.absdiff(ycc[:, :, 2], 128)  # 0 for greys
     whiteness = cv2.subtract(gray, cv2.multiply(chroma, 2))
     quads = []
+    # Several levels (not one Otsu level): a card touching a sheet of paper of about the same brightness
+    # separates from it at the level where the card's shadow line cuts the two apart.
+    binaries = []
     for plane in (gray, whiteness):
-        _, bw = cv2.threshold(cv2.GaussianBlur(plane, (5, 5), 0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        blur = cv2.GaussianBlur(plane, (5, 5), 0)
+        otsu, bw = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        binaries.append(bw)
+        if plane is gray:
+            for level in np.percentile(blur[::4, ::4], (55, 70, 80, 88)):
+                if abs(level - otsu) > 6:
+                    binaries.append(cv2.threshold(blur, float(level), 255, cv2.THRESH_BINARY)[1])
+    for bw in binaries:
         bw = cv2.morphologyEx(bw, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         contours, _ = cv2.findContours(bw, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for cnt in contours:
@@ -234,7 +244,7 @@ def _score(quad: np.ndarray, support: np.ndarray, frame_area: float) -> float:
     if short < 8:
         return 0.0
     ratio = long_ / short
-    aspect = float(np.exp(-(((ratio - ID1_ASPECT) / 0.22) ** 2)))
+    aspect = _ratio_score(ratio)
     for i in range(4):  # interior angles far from 90° are not a card seen by a camera facing it
         v1, v2 = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
         cos = abs(float(v1 @ v2) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
@@ -243,7 +253,8 @@ def _score(quad: np.ndarray, support: np.ndarray, frame_area: float) -> float:
     if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
         return 0.0
     edge = float(np.clip((np.sort(support)[1:].mean() - 0.3) / 0.6, 0, 1))
-    size = float(np.clip(cv2.contourArea(quad) / frame_area / 0.08, 0, 1)) ** 0.25
+    # A card held for the camera fills a good part of the frame; a thumb or a coin does not.
+    size = float(np.clip(cv2.contourArea(quad) / frame_area / 0.1, 0, 1)) ** 0.6
     return aspect * edge * size
 
 
@@ -268,7 +279,7 @@ def _side_edge_points(image_bgr: np.ndarray, quad: np.ndarray, side: int, is_out
     if float((a - quad.mean(axis=0)) @ n) < 0:
         n = -n  # outward
     inner = max(3.0, 0.04 * other)
-    outer = max(4.0, 0.09 * other) + 2
+    outer = max(4.0, 0.075 * other) + 2
     ts = np.linspace(0.08 * length, 0.92 * length, _N_NORMALS, dtype=np.float32)
     ds = np.arange(-inner, outer + 1, 1.0, dtype=np.float32)
     px = a[0] + ts[None, :] * u[0] + ds[:, None] * n[0]
@@ -391,7 +402,8 @@ def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX,
     refined = []
     for s, q in _distinct(scored)[:_MAX_REFINED]:
         q_fine, straight = _refine(fine, q / coarse_scale)
-        final = float(_aspect_score(q_fine, 0.15) * (0.3 + 0.7 * straight) * (0.5 + 0.5 * s))
+        final = float(_aspect_score(q_fine) * (0.3 + 0.7 * straight) * (0.5 + 0.5 * s)
+                      * _print_score(edges, q))
         refined.append((final, _order_corners(q_fine)))
     refined.sort(key=lambda t: -t[0])
     kept = [(s, q) for s, q in _distinct(refined) if s > 0.2]
@@ -413,6 +425,20 @@ def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX,
     return out
 
 
+def _print_score(edges: np.ndarray, quad: np.ndarray) -> float:
+    """0..1: how much print (edges) lies inside the quad. Both sides of a credential are dense with text,
+    codes and a photo; a hand, a sheet of plain paper or a table top are not."""
+    mask = np.zeros(edges.shape, np.uint8)
+    centre = quad.mean(axis=0)
+    inner = centre + 0.85 * (quad - centre)  # leave the outline itself out
+    cv2.fillConvexPoly(mask, np.round(inner).astype(np.int32), 1)
+    area = int(mask.sum())
+    if area < 20:
+        return 0.0
+    density = float((edges[mask > 0] > 0).mean())
+    return float(np.clip(density / 0.08, 0.15, 1.0))
+
+
 def _distinct(scored: list[tuple[float, np.ndarray]]) -> list[tuple[float, np.ndarray]]:
     """Drop quads whose centre lies inside a better one, or that contain a better one's centre."""
     kept: list[tuple[float, np.ndarray]] = []
@@ -426,12 +452,22 @@ def _distinct(scored: list[tuple[float, np.ndarray]]) -> list[tuple[float, np.nd
     return kept
 
 
-def _aspect_score(quad: np.ndarray, sigma: float) -> float:
+def _ratio_score(ratio: float) -> float:
+    """1 for side ratios a tilted ID-1 card can show (perspective foreshortens either side by up to ~25 %),
+    falling off outside."""
+    lo, hi = ID1_ASPECT * 0.8, ID1_ASPECT * 1.3
+    if lo <= ratio <= hi:
+        return 1.0
+    gap = (lo - ratio) if ratio < lo else (ratio - hi)
+    return float(np.exp(-((gap / 0.15) ** 2)))
+
+
+def _aspect_score(quad: np.ndarray) -> float:
     long_ = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
     short = (np.linalg.norm(quad[2] - quad[1]) + np.linalg.norm(quad[3] - quad[0])) / 2
     if short < 4:
         return 0.0
-    return float(np.exp(-(((long_ / short - ID1_ASPECT) / sigma) ** 2)))
+    return _ratio_score(float(long_ / short))
 
 
 def detect_card(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX) -> CardDetection | None:
