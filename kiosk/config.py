@@ -136,6 +136,9 @@ class UIConfig:
     max_card_attempts: int = _f(3, min=1, max=10, doc="card captures (unreadable, photocopy, 'not my data') per session")
     receipt_timeout_s: float = _f(30.0, min=5.0, max=600.0, doc="the receipt returns to the welcome screen after this")
     failsafe_timeout_s: float = _f(30.0, min=5.0, max=3600.0, doc="the failsafe screen returns to welcome after this")
+    capture_timeout_s: float = _f(120.0, min=10.0, max=1800.0,
+                                  doc="a camera step with no capture for this long asks '¿Sigues ahí?' even when "
+                                      "the camera keeps seeing something card- or face-like")
     signature_min_ink: float = _f(0.8, min=0.05, max=10.0, doc="least ink a signature needs, in pad widths of stroke")
     frame_rate_fps: float = _f(30.0, min=5.0, max=120.0, doc="UI frames per second (the camera has its own rate)")
 

@@ -126,11 +126,11 @@ class CameraDirector:
         return SyntheticSession(citizen, face, person, other, front_scene, back_scene)
 
     def _empty_scene(self) -> Any:
+        """Nobody at the kiosk: the camera looks at the empty, dim document tray (sensor noise only)."""
         import numpy as np
 
-        from kiosk.synth.scene import make_background
-
-        return make_background(np.random.default_rng(self._seed), "wood", 1600, 1200)
+        rng = np.random.default_rng(self._seed)
+        return rng.normal(70.0, 4.0, (1200, 1600, 3)).clip(0, 255).astype(np.uint8)
 
     # -- Director ---------------------------------------------------------------------------------------------
     def on_card(self, side: str) -> None:

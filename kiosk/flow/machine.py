@@ -51,6 +51,7 @@ class FlowSettings:
     max_card_attempts: int = 3
     receipt_timeout_s: float = 30.0
     failsafe_timeout_s: float = 30.0
+    capture_timeout_s: float = 120.0
     language: str = "es"
     high_contrast: bool = False
     large_text: bool = False
@@ -68,6 +69,7 @@ class FlowSettings:
             pin_attempts=ui.operator_pin_attempts, pin_lockout_s=ui.operator_lockout_s,
             max_match_attempts=cfg.face.max_match_attempts, max_card_attempts=ui.max_card_attempts,
             receipt_timeout_s=ui.receipt_timeout_s, failsafe_timeout_s=ui.failsafe_timeout_s,
+            capture_timeout_s=ui.capture_timeout_s,
             language=ui.language, high_contrast=ui.high_contrast, large_text=ui.large_text, voice=ui.voice,
             accepted_models=tuple(cfg.credential.accepted_models),
             support={"phone": cfg.support.phone, "email": cfg.support.email, "hours": cfg.support.hours},
@@ -83,6 +85,7 @@ class Machine:
     session: Session = field(default_factory=Session)
     now_s: float = 0.0
     last_activity_s: float = 0.0
+    step_started_s: float = 0.0  # when the current state was entered
     deadline_s: float | None = None  # idle countdown, receipt, failsafe, PIN lockout
     resume: State | None = None  # where help / idle warning return to
     job: int = 0  # the worker job whose results are awaited; older results are dropped
@@ -125,7 +128,8 @@ def _go(m: Machine, state: State, effects: Sequence[Any] = (), **changes: Any) -
     """Enter ``state``: stop/start the camera as needed, clear transient fields, speak the step."""
     out: list[Any] = []
     was_camera = m.state in CAMERA_STATES
-    m = m.with_(state=state, last_activity_s=m.now_s, pending=None, guidance=None, progress=0.0,
+    m = m.with_(state=state, last_activity_s=m.now_s, step_started_s=m.now_s, pending=None, guidance=None,
+                progress=0.0,
                 challenge=None, challenge_guidance=None, liveness_completed=0, liveness_total=0, notice=None,
                 **changes)
     if state == State.CARD_FRONT or state == State.CARD_BACK:
@@ -150,7 +154,7 @@ def _reset(m: Machine, audit: str, state: State = State.WELCOME, reason: str | N
                     language=s.language, high_contrast=s.high_contrast, large_text=s.large_text,
                     voice=s.voice, guidance=None, progress=0.0, challenge=None, challenge_guidance=None,
                     liveness_completed=0, liveness_total=0, reason=reason, notice=None,
-                    deadline_s=deadline_s, last_activity_s=m.now_s)
+                    deadline_s=deadline_s, last_activity_s=m.now_s, step_started_s=m.now_s)
     return fresh, (fx.StopCamera(), fx.WipeSession(), fx.AuditNote(kind=audit, detail=reason or ""))
 
 
@@ -516,8 +520,10 @@ def _tick(m: Machine, now_s: float) -> Result:
             return _reset(m, "flow.recovered")
         if st == State.OUT_OF_SERVICE and m.reason == "pin.locked":
             return _reset(m.with_(pin_attempts_left=m.settings.pin_attempts), "operator.unlocked")
+    # Camera activity keeps a capture step alive, but not for ever: a false detection must not hold the kiosk.
+    is_capture_stuck = st in CAMERA_STATES and m.now_s - m.step_started_s >= m.settings.capture_timeout_s
     if st in IDLE_WATCHED_STATES and m.pending is None \
-            and m.now_s - m.last_activity_s >= m.settings.idle_timeout_s:
+            and (m.now_s - m.last_activity_s >= m.settings.idle_timeout_s or is_capture_stuck):
         resume = m.resume if st == State.HELP else st
         if resume in (None, State.WELCOME):
             return _reset(m, "session.idle")

@@ -460,8 +460,9 @@ def test_still_here_resumes_the_step(st: State) -> None:
 
 def test_activity_from_the_camera_keeps_the_idle_timer_at_bay() -> None:
     m = at(State.CARD_FRONT)
+    m = m.with_(settings=dataclasses.replace(m.settings, capture_timeout_s=1000.0))
     t = m.now_s
-    for _ in range(10):
+    for _ in range(10):  # 300 s: far longer than the idle timeout
         t += m.settings.idle_timeout_s / 2
         m, _ = run(m, ev.Tick(t), ev.CardGuidance(job=m.job, guidance="card.hold_still", is_card_present=True))
     assert m.state == State.CARD_FRONT
@@ -766,3 +767,17 @@ def test_liveness_failures_are_shown_as_one_of_two_reasons(reasons: tuple[str, .
     m = at(State.SELFIE)
     m, _ = step(m, ev.LivenessFinished(job=m.job, is_live=False, reasons=reasons))
     assert m.state == State.MATCH_RETRY and m.reason == shown
+
+
+def test_a_camera_that_keeps_seeing_something_cannot_hold_the_kiosk_for_ever() -> None:
+    m = at(State.CARD_FRONT)
+    s = m.settings
+    t = m.now_s
+    while t < m.step_started_s + s.capture_timeout_s - 1:
+        t += 1.0
+        m, _ = run(m, ev.Tick(t), ev.CardGuidance(job=m.job, guidance="card.move_closer", is_card_present=True))
+        assert m.state == State.CARD_FRONT
+    m, _ = run(m, ev.Tick(m.step_started_s + s.capture_timeout_s))
+    assert m.state == State.IDLE_WARNING and m.resume == State.CARD_FRONT
+    m, out = step(m, ev.StillHereConfirmed())
+    assert m.state == State.CARD_FRONT and m.step_started_s == m.now_s
