@@ -64,3 +64,67 @@ def test_store_adapter_seals_a_real_record_and_spots_the_duplicate(tmp_path: Pat
     assert record.fraud_scores == {"front.screen": pytest.approx(0.1)}
     assert record.signature_strokes == (((1.0, 2.0, 0.0), (30.0, 40.0, 0.3)),)
     store.close()
+
+
+# --- the vision adapter on synthetic SPECIMEN cards photographed by the scene generator ----------------------
+
+def _scene(side: str, *, attack: str | None = None, vigencia_year: int = 2031, model: str = "G", seed: int = 3):
+    import random
+
+    import cv2
+
+    from kiosk.credential.citizen import generate_citizen
+    from kiosk.credential.models import CardModel
+    from kiosk.synth.card import render_back, render_front
+    from kiosk.synth.scene import make_scene
+
+    faces = Path(__file__).resolve().parents[3] / "shared" / "faces"
+    citizen = generate_citizen(random.Random(seed), model=CardModel(model), vigencia_year=vigencia_year)
+    card = render_front(citizen, cv2.imread(str(faces / "biden.jpg"))) if side == "front" else render_back(citizen)
+    scene, _ = make_scene(card, np.random.default_rng(seed), "easy", attack=attack)
+    return citizen, scene
+
+
+def _adapter() -> VisionAdapter:
+    from kiosk.face.detector import FaceDetector
+
+    return VisionAdapter(load_config(env={}), FakeClock(), face_detector=FaceDetector().detect,
+                         today=lambda: date(2026, 11, 28))
+
+
+def test_genuine_front_and_back_are_read_into_flow_terms(faces_dir: Path) -> None:
+    va = _adapter()
+    citizen, front_scene = _scene("front")
+    front = va.new_capture("front", None).analyse_still(front_scene, 1, False)
+    assert front.reading is not None and front.reading.refusal_reason is None, front
+    assert front.reading.face_crop is not None and front.context is not None
+    _, back_scene = _scene("back")
+    back = va.new_capture("back", front.context).analyse_still(back_scene, 1, False)
+    assert back.reading is not None and back.reading.refusal_reason is None, back
+    f = back.reading.fields
+    assert (f["cic"], f["identificador"], f["vigencia_year"]) == (citizen.cic, citizen.identificador, "2031")
+    assert back.reading.model in ("G", "H")
+    assert back.reading.details["mrz_checks"] and all(back.reading.details["mrz_checks"].values())
+
+
+def test_photocopy_is_refused_only_when_two_stills_agree(faces_dir: Path) -> None:
+    _, scene = _scene("front", attack="photocopy")
+    capture = _adapter().new_capture("front", None)
+    first = capture.analyse_still(scene, 1, False)
+    assert first.reading is None  # one still is not enough to turn a citizen away
+    second = capture.analyse_still(scene, 2, False)
+    assert second.reading is not None and second.reading.refusal_reason == "card.photocopy"
+
+
+def test_expired_card_is_refused_with_its_reason(faces_dir: Path) -> None:
+    _, scene = _scene("back", model="E", vigencia_year=2023)
+    verdict = _adapter().new_capture("back", None).analyse_still(scene, 1, False)
+    assert verdict.reading is not None and verdict.reading.refusal_reason == "card.expired"
+
+
+def test_a_back_without_a_readable_mrz_asks_for_the_model_on_the_last_still(faces_dir: Path) -> None:
+    blank = np.full((1200, 1600, 3), 70, np.uint8)
+    capture = _adapter().new_capture("back", None)
+    assert capture.analyse_still(blank, 1, False).reading is None
+    last = capture.analyse_still(blank, 4, True)
+    assert last.reading is not None and last.reading.model is None and last.reading.refusal_reason is None
