@@ -82,10 +82,9 @@ class FaceDetector:
             ImageError: the image is not usable (see :func:`as_bgr`).
         """
         bgr = as_bgr(img_bgr)
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         found = []
         for det in detect_faces(bgr, self._detectors):
-            lm = self.mesh.landmarks(rgb, det)
+            lm = self.mesh.landmarks(bgr, det)
             if lm.presence >= MIN_PRESENCE:
                 found.append(DetectedFace(det, lm))
         return found

@@ -25,7 +25,7 @@ class EyeModel:
     def __init__(self, model: TfliteModel) -> None:
         self.model = model
 
-    def _one(self, rgb: np.ndarray, a: np.ndarray, b: np.ndarray, mirror: bool) -> float:
+    def _one(self, bgr: np.ndarray, a: np.ndarray, b: np.ndarray, mirror: bool) -> float:
         centre = (a + b) / 2
         d = b - a
         width = float(np.linalg.norm(d)) * EYE_ROI_SCALE
@@ -36,17 +36,18 @@ class EyeModel:
         ey = np.array([-np.sin(angle), np.cos(angle)]) * width / EYE_INPUT_PX
         origin = centre - (ex + ey) * EYE_INPUT_PX / 2
         to_image = np.array([[ex[0], ey[0], origin[0]], [ex[1], ey[1], origin[1]]])
-        crop = cv2.warpAffine(rgb, to_image, (EYE_INPUT_PX, EYE_INPUT_PX),
+        crop = cv2.warpAffine(bgr, to_image, (EYE_INPUT_PX, EYE_INPUT_PX),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
         if mirror:
             crop = crop[:, ::-1]
         contour = self.model.run((crop.astype(np.float32) / 255.0)[None])[0].reshape(-1, 3)[:N_CONTOUR]
         span_x = float(np.ptp(contour[:, 0]))
         return float(np.ptp(contour[:, 1]) / span_x) if span_x > 1e-6 else 0.0
 
-    def openness(self, rgb: np.ndarray, points: np.ndarray) -> tuple[float, float]:
-        """(right, left) eye openness for a face with mesh ``points`` in the RGB image ``rgb``."""
+    def openness(self, bgr: np.ndarray, points: np.ndarray) -> tuple[float, float]:
+        """(right, left) eye openness for a face with mesh ``points`` in the BGR image."""
         p = np.asarray(points, np.float64)[:, :2]
-        right = self._one(rgb, p[lm.RIGHT_EYE_OUTER], p[lm.RIGHT_EYE_INNER], mirror=False)
-        left = self._one(rgb, p[lm.LEFT_EYE_INNER], p[lm.LEFT_EYE_OUTER], mirror=True)
+        right = self._one(bgr, p[lm.RIGHT_EYE_OUTER], p[lm.RIGHT_EYE_INNER], mirror=False)
+        left = self._one(bgr, p[lm.LEFT_EYE_INNER], p[lm.LEFT_EYE_OUTER], mirror=True)
         return right, left

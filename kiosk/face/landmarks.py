@@ -59,12 +59,13 @@ def roi_transform(det: FaceDetection) -> np.ndarray:
     return np.array([[ex[0], ey[0], origin[0]], [ex[1], ey[1], origin[1]]], np.float64)
 
 
-def crop_for_mesh(img_rgb: np.ndarray, det: FaceDetection) -> tuple[np.ndarray, np.ndarray]:
-    """The 192×192 RGB crop the mesh model sees and the crop→image affine."""
+def crop_for_mesh(img_bgr: np.ndarray, det: FaceDetection) -> tuple[np.ndarray, np.ndarray]:
+    """The 192×192 RGB crop the mesh model sees and the crop→image affine (colour converted after cropping,
+    which is cheaper than converting a whole photo)."""
     to_image = roi_transform(det)
-    crop = cv2.warpAffine(img_rgb, to_image, (MESH_INPUT_PX, MESH_INPUT_PX),
+    crop = cv2.warpAffine(img_bgr, to_image, (MESH_INPUT_PX, MESH_INPUT_PX),
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-    return crop, to_image
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB), to_image
 
 
 class FaceMesh:
@@ -73,8 +74,9 @@ class FaceMesh:
     def __init__(self, model: TfliteModel) -> None:
         self.model = model
 
-    def landmarks(self, img_rgb: np.ndarray, det: FaceDetection) -> FaceLandmarks:
-        crop, to_image = crop_for_mesh(img_rgb, det)
+    def landmarks(self, img_bgr: np.ndarray, det: FaceDetection) -> FaceLandmarks:
+        """468 landmarks of the face ``det`` in the BGR image."""
+        crop, to_image = crop_for_mesh(img_bgr, det)
         tensor = (crop.astype(np.float32) / 255.0)[None]
         mesh, flag = self.model.run(tensor)
         pts = mesh.reshape(468, 3).astype(np.float64)

@@ -114,18 +114,16 @@ class FacePipeline:
         return self.detector.detect_with_landmarks(img_bgr)
 
     def chip(self, img_bgr: np.ndarray, face: DetectedFace) -> np.ndarray:
-        """dlib-aligned 150×150 RGB chip of ``face``."""
-        rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
-        return face_chip(rgb, five_points_from_mesh(face.landmarks.points))
+        """dlib-aligned 150×150 RGB chip of ``face`` (cut from the BGR image, then converted)."""
+        chip_bgr = face_chip(as_bgr(img_bgr), five_points_from_mesh(face.landmarks.points))
+        return cv2.cvtColor(chip_bgr, cv2.COLOR_BGR2RGB)
 
     def eye_openness(self, img_bgr: np.ndarray, face: DetectedFace) -> float:
         """Openness of the less open eye (lid gap / eye width; ≈0.3 open, < 0.15 closed)."""
-        rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
-        return min(self.eyes.openness(rgb, face.landmarks.points))
+        return min(self.eyes.openness(as_bgr(img_bgr), face.landmarks.points))
 
     def _landmarks_for(self, img_bgr: np.ndarray, detection: FaceDetection) -> DetectedFace:
-        rgb = cv2.cvtColor(as_bgr(img_bgr), cv2.COLOR_BGR2RGB)
-        return DetectedFace(detection, self.detector.mesh.landmarks(rgb, detection))
+        return DetectedFace(detection, self.detector.mesh.landmarks(as_bgr(img_bgr), detection))
 
     def pick_face(self, img_bgr: np.ndarray, faces: list[DetectedFace] | None = None) -> DetectedFace:
         """The one face to use: the widest, unless another is nearly as wide.
