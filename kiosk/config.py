@@ -83,8 +83,8 @@ class VisionConfig:
     mrz_min_score: float = _f(0.45, min=0.0, max=1.0, doc="every MRZ cell's glyph correlation must reach this")
     mrz_min_margin: float = _f(0.05, min=0.0, max=1.0,
                                doc="margin over the runner-up symbol needed on MRZ cells no check digit covers")
-    photocopy_saturation_max: float = _f(0.06, min=0.0, max=1.0,
-                                         doc="mean colour saturation of the card below which it looks photocopied")
+    photocopy_chroma_max: float = _f(30.0, min=0.0, max=255.0,
+                                     doc="98th-percentile colour of the card (0-255) below which it looks photocopied")
     screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")
 
 

@@ -192,7 +192,7 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
         decision = decide(cells.scores if cells is not None else None, cfg, today)
     timer.lap("mrz_decide")
     side = "back" if cells is not None else classify_side(rectified).side
-    fraud = assess_fraud(rectified, cfg)
+    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
     timer.lap("fraud")
     model = model_from_mrz(decision)
     acceptance = None
@@ -245,7 +245,7 @@ def analyse_front(still_bgr: np.ndarray, face_detector: FaceDetectorFn | None = 
         if box2 is not None:
             detection, rectified, face_crop, face_box = _rotate_180(detection), flipped, crop2, box2
     timer.lap("photo")
-    fraud = assess_fraud(rectified, cfg)
+    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
     if face_detector is not None:
         fraud = fraud.with_flag("no_face", 0.0 if face_box is not None else 1.0, face_box is None)
     timer.lap("fraud")

@@ -1,8 +1,10 @@
-"""Fraud cues on a rectified card, kept as scores and flags on the capture (never a silent drop).
+"""Fraud cues on a captured card, kept as scores and flags on the capture (never a silent drop).
 
-- ``photocopy``: no colour (a genuine card's guilloche, photo and logos are coloured) and a flat tone.
-- ``screen``: a phone/monitor replay shows a periodic pixel grid or moiré (isolated peaks in the spectrum of
-  the high-passed card) and a washed-out black level.
+- ``photocopy``: no colour. A genuine card always has strongly coloured parts (printed banners, photo,
+  signature ink), so the 98th percentile of its chroma is high; a photocopy's is only the camera's tint.
+- ``screen``: a phone or monitor replay. The card is framed by a dark bezel, and the subpixel stripes leave a
+  periodic colour pattern (isolated peaks in the spectrum of the red-minus-blue plane). Its black is never
+  black either (measured, not scored: a card's own ink is not black everywhere).
 - ``blank``: a card-shaped sheet without print.
 - ``no_face`` (front only) and ``front_back_mismatch`` (pair check) are added by :mod:`kiosk.vision.document`.
 Scores are 0..1, higher = more suspicious; a flag is raised when a score passes its configured threshold.
@@ -22,44 +24,64 @@ FRAUD_WIDTH_PX = 512
 
 @dataclass(frozen=True)
 class FraudReport:
-    """``scores``: cue → 0..1 (higher = more suspicious); ``flags``: the cues that passed their threshold."""
+    """``scores``: cue → 0..1 (higher = more suspicious); ``flags``: the cues that passed their threshold;
+    ``measures``: the raw measurements behind the scores (for the record and tuning)."""
 
     scores: dict[str, float] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    measures: dict[str, float] = field(default_factory=dict)
 
     def with_flag(self, name: str, score: float, is_flagged: bool) -> FraudReport:
         scores = dict(self.scores)
         scores[name] = float(score)
         flags = self.flags + ((name,) if is_flagged and name not in self.flags else ())
-        return FraudReport(scores, flags)
+        return FraudReport(scores, flags, self.measures)
 
 
-def colour_saturation(card_bgr: np.ndarray) -> float:
-    """Mean chroma of the card, (max − min) / 255 per pixel, averaged (0 = gray print)."""
-    small = cv2.resize(card_bgr, (128, 81), interpolation=cv2.INTER_AREA).astype(np.int16)
-    return float((small.max(axis=2) - small.min(axis=2)).mean() / 255.0)
+def colour_extent(card_bgr: np.ndarray) -> float:
+    """98th percentile of per-pixel chroma (max − min channel, 0-255) after a grey-world balance, so a
+    camera's colour cast does not count as colour."""
+    small = cv2.resize(card_bgr, (256, 162), interpolation=cv2.INTER_AREA).astype(np.float32)
+    means = small.reshape(-1, 3).mean(axis=0) + 1e-3
+    small *= means.mean() / means
+    return float(np.percentile(small.max(axis=2) - small.min(axis=2), 98))
 
 
-def periodic_peak_score(card_gray: np.ndarray) -> float:
-    """Strength of isolated high-frequency spectral peaks (pixel grid / moiré), 0..1.
+def black_level(card_gray: np.ndarray) -> float:
+    """The 0.5th percentile of brightness: ~0 for ink on a card, the backlight's floor on a screen."""
+    return float(np.percentile(card_gray[::2, ::2], 0.5))
 
-    Ratio of the strongest peak to the robust (median) level of the mid/high-frequency band, mapped to 0..1.
-    Print (guilloche, text) spreads its energy; a screen's pixel grid concentrates it in a few peaks.
-    """
-    g = cv2.resize(card_gray, (FRAUD_WIDTH_PX, 320), interpolation=cv2.INTER_AREA).astype(np.float32)
-    g = g - cv2.GaussianBlur(g, (0, 0), 3)
-    g *= np.outer(np.hanning(g.shape[0]), np.hanning(g.shape[1])).astype(np.float32)
-    spec = np.abs(np.fft.rfft2(g))
+
+def colour_stripe_peaks(card_bgr: np.ndarray) -> float:
+    """Peak-to-median ratio of the spectrum of the red-minus-blue plane (high frequencies only): the
+    subpixel stripes of a screen concentrate energy in a few peaks; print does not."""
+    f = card_bgr.astype(np.float32)
+    plane = f[:, :, 2] - f[:, :, 0]
+    plane = plane - cv2.GaussianBlur(plane, (0, 0), 2)
+    m = max(4, plane.shape[0] // 16)
+    plane = plane[m:-m, m:-m]
+    plane *= np.outer(np.hanning(plane.shape[0]), np.hanning(plane.shape[1])).astype(np.float32)
+    spec = np.abs(np.fft.rfft2(plane))
     h, w = spec.shape
     fy = np.minimum(np.arange(h), h - np.arange(h))[:, None] / h
     fx = np.arange(w)[None, :] / (2 * (w - 1))
-    radius = np.sqrt(fx ** 2 + fy ** 2)
-    band = (radius > 0.12) & (radius < 0.7)
-    vals = spec[band]
-    level = float(np.median(vals)) + 1e-6
-    peak = float(np.percentile(vals, 99.95))
-    ratio = peak / level
-    return float(np.clip((ratio - 8.0) / 16.0, 0.0, 1.0))
+    vals = spec[np.sqrt(fx ** 2 + fy ** 2) > 0.15]
+    return float(np.percentile(vals, 99.9) / (np.median(vals) + 1e-6))
+
+
+def surround_brightness(image_bgr: np.ndarray, corners: np.ndarray) -> float | None:
+    """Median brightness of a thin ring just outside the card (a phone's bezel is near black)."""
+    c = np.asarray(corners, np.float32)
+    centre = c.mean(axis=0)
+    outer = centre + 1.08 * (c - centre)
+    h, w = image_bgr.shape[:2]
+    ring = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(ring, np.round(outer).astype(np.int32), 1)
+    cv2.fillConvexPoly(ring, np.round(c).astype(np.int32), 0)
+    if ring.sum() < 50:
+        return None
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    return float(np.median(gray[ring > 0]))
 
 
 def print_density(card_gray: np.ndarray) -> float:
@@ -69,14 +91,26 @@ def print_density(card_gray: np.ndarray) -> float:
     return float((grad > 40).mean())
 
 
-def assess_fraud(card_bgr: np.ndarray, cfg: VisionConfig) -> FraudReport:
-    """Photocopy, screen and blank cues of one rectified card (BGR, any size ≥ 128 px wide)."""
+def assess_fraud(card_bgr: np.ndarray, cfg: VisionConfig, image_bgr: np.ndarray | None = None,
+                 corners: np.ndarray | None = None) -> FraudReport:
+    """Photocopy, screen and blank cues of one rectified card (BGR, ≥ 128 px wide). ``image_bgr`` and
+    ``corners`` (the card in the full image) add the bezel cue for screens."""
     gray = cv2.cvtColor(card_bgr, cv2.COLOR_BGR2GRAY)
-    sat = colour_saturation(card_bgr)
-    photocopy = float(np.clip(1.0 - sat / (2 * cfg.photocopy_saturation_max), 0.0, 1.0))
-    report = FraudReport().with_flag("photocopy", photocopy, sat < cfg.photocopy_saturation_max)
-    screen = periodic_peak_score(gray)
-    report = report.with_flag("screen", screen, screen >= cfg.screen_score_min)
+    extent = colour_extent(card_bgr)
+    black = black_level(gray)
+    stripes = colour_stripe_peaks(card_bgr)
+    around = surround_brightness(image_bgr, corners) if image_bgr is not None and corners is not None else None
     density = print_density(gray)
-    blank = float(np.clip(1.0 - density / 0.04, 0.0, 1.0))
-    return report.with_flag("blank", blank, density < 0.01)
+    report = FraudReport(measures={"colour_extent": round(extent, 2), "black_level": round(black, 2),
+                                   "stripe_peaks": round(stripes, 2), "print_density": round(density, 4),
+                                   **({"surround": round(around, 1)} if around is not None else {})})
+    photocopy = float(np.clip((cfg.photocopy_chroma_max + 10.0 - extent) / 20.0, 0.0, 1.0))
+    report = report.with_flag("photocopy", photocopy, extent < cfg.photocopy_chroma_max)
+    # The black level is kept as a measure only: a card's own ink is not always black (the front's brown
+    # text sits at 20-40 after the camera), so it cannot tell a screen from a card by itself.
+    bezel = 0.0 if around is None else float(np.clip((55.0 - around) / 15.0, 0.0, 1.0))
+    moire = float(np.clip((stripes - 20.0) / 12.0, 0.0, 1.0))
+    screen = max(bezel, moire)
+    report = report.with_flag("screen", screen, screen >= cfg.screen_score_min)
+    blank = float(np.clip(1.0 - density / 0.1, 0.0, 1.0))
+    return report.with_flag("blank", blank, density < 0.05)
