@@ -69,12 +69,14 @@ class CredentialConfig:
 @dataclass(frozen=True)
 class VisionConfig:
     min_card_fraction: float = _f(0.25, min=0.05, max=0.95, doc="card width / frame width needed")
-    focus_min: float = _f(60.0, min=0.0, doc="minimum sharpness score of the rectified card")
-    glare_fraction_max: float = _f(0.02, min=0.0, max=1.0)
+    focus_min: float = _f(3000.0, min=0.0,
+                          doc="minimum sharpness (Laplacian variance of the card rectified to 320 px wide)")
+    glare_fraction_max: float = _f(0.3, min=0.0, max=1.0,
+                                   doc="largest fraction of the card burnt out to white (all channels ≥ 253)")
     stable_time_s: float = _f(0.6, min=0.0, max=5.0, doc="card good and still this long before auto-capture")
     mrz_vote_frames: int = _f(3, min=1, max=15)
     threads: int = _f(2, min=1, max=8)
-    max_card_fraction: float = _f(0.97, min=0.3, max=1.0, doc="card width / frame width above which: move back")
+    max_card_fraction: float = _f(0.92, min=0.3, max=1.0, doc="card width / frame width above which: move back")
     frame_margin_fraction: float = _f(0.01, min=0.0, max=0.2, doc="corners must be this far inside the frame")
     motion_max_fraction: float = _f(0.012, min=0.0, max=0.5,
                                     doc="largest corner move between previews, as a fraction of card width")

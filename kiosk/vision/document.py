@@ -23,7 +23,7 @@ from kiosk.credential.mrz import MrzParse
 from kiosk.errors import ImageError
 from kiosk.vision.card_detect import CardDetection, detect_cards
 from kiosk.vision.fraud import FraudReport, assess_fraud
-from kiosk.vision.mrz_read import classify_cells
+from kiosk.vision.mrz_read import classify_cells, looks_like_td3
 from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
 from kiosk.vision.quality import CardQuality, assess_card
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
@@ -185,6 +185,13 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     if cells is not None and cells.is_upside_down:
         detection = _rotate_180(detection)
         rectified = np.ascontiguousarray(rectified[::-1, ::-1])
+    if cells is None and rectified is not None and looks_like_td3(cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY)):
+        # A passport (or another TD3 document): say so instead of "try again".
+        decision = MrzDecision(False, "mrz.not_idmex", invalid_field="document_code")
+        fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
+        timer.lap("mrz_decide")
+        return BackResult("card.not_ine", detection, quality, "unknown", rectified, decision, None, None, fraud,
+                          timer.timings_ms)
     if voter is not None:
         voter.add(cells)
         decision = voter.decide(today)

@@ -412,6 +412,16 @@ def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
     return None
 
 
+def looks_like_td3(gray_card: np.ndarray) -> bool:
+    """True when the image shows a passport-style MRZ: two long OCR lines of ~44 cells (ICAO TD3), not
+    INE's three lines of 30."""
+    for g in (gray_card, gray_card[::-1, ::-1]):
+        chains = [c for c in _glyph_chains(np.ascontiguousarray(g), 0.4) if c.n_cells >= 38]
+        if len(chains) >= 2:
+            return True
+    return False
+
+
 def decode(scores: np.ndarray) -> tuple[tuple[str, str, str], np.ndarray, np.ndarray]:
     """Text of the best symbol per cell among those allowed there; (lines, chosen score, margin).
 

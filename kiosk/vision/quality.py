@@ -1,7 +1,7 @@
 """Quality gates on a detected card, each mapping to one citizen instruction (see :mod:`kiosk.vision.guidance`).
 
 Gates, in the order the citizen should fix them: a card at all → only one card → fully in frame → big enough /
-not too big → exposure → glare → sharpness. Motion between frames is judged by the auto-capture, which has
+not too big → glare → exposure → sharpness. Motion between frames is judged by the auto-capture, which has
 the history. Measurements are on a small rectified copy of the card (``QUALITY_WIDTH_PX``), so thresholds mean
 the same for a 640×480 preview and a full-resolution still.
 """
@@ -51,7 +51,9 @@ def glare_fraction(card_bgr: np.ndarray) -> float:
     h, w = card_bgr.shape[:2]
     inner = card_bgr[int(h * 0.04):int(h * 0.96), int(w * 0.03):int(w * 0.97)]
     lo = inner.min(axis=2)
-    mask = (lo >= 242).astype(np.uint8)
+    # Burnt out in every channel: white print under normal exposure stays below this, a reflection does
+    # not (the camera's white balance keeps paper white just under the clip).
+    mask = (lo >= 253).astype(np.uint8)
     # Single bright pixels are print or noise; a reflection is a blob.
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return float(mask.mean())
@@ -88,12 +90,13 @@ def assess_card(frame_bgr: np.ndarray, detection: CardDetection | None, cfg: Vis
     metrics["glare_fraction"] = glare_fraction(small)
     metrics["sharpness"] = sharpness(gray)
     guidance = None
-    if metrics["brightness"] < cfg.exposure_min:
+    # Glare first: a large reflection also raises the mean, and "tilt the card" is the useful instruction.
+    if metrics["glare_fraction"] > cfg.glare_fraction_max:
+        guidance = "card.avoid_glare"
+    elif metrics["brightness"] < cfg.exposure_min:
         guidance = "card.more_light"
     elif metrics["brightness"] > cfg.exposure_max:
         guidance = "card.too_bright"
-    elif metrics["glare_fraction"] > cfg.glare_fraction_max:
-        guidance = "card.avoid_glare"
     elif metrics["sharpness"] < cfg.focus_min:
         guidance = "card.blurry"
     return CardQuality(guidance is None, guidance, metrics, small)
