@@ -104,6 +104,36 @@ def _kiosk_pair():
     return selfie, sample.front_card
 
 
+def _landmark_shift(images: dict[str, np.ndarray]) -> dict:
+    """How far the mesh-derived 5 points sit from dlib's 5-point predictor (reference numbers committed in
+    tests/face/data), in units of the outer-eye-corner distance, and what that does to descriptors."""
+    from kiosk.config import FaceConfig
+    from kiosk.face.align import face_chip, five_points_from_mesh
+    from kiosk.face.pipeline import FacePipeline
+
+    ref = json.loads((REPO / "tests" / "face" / "data" / "dlib_reference.json").read_text())["faces"]
+    shifts, drifts = [], []
+    with FacePipeline(FaceConfig(model_variant="fp32")) as pipe:
+        for name, img in images.items():
+            if len(ref.get(name, [])) != 1:
+                continue
+            face = pipe.pick_face(img)
+            ours = five_points_from_mesh(face.landmarks.points)
+            theirs = np.array(ref[name][0]["points5"])
+            span = float(np.linalg.norm(theirs[0] - theirs[2]))
+            shifts.append(np.linalg.norm(ours - theirs, axis=1) / span)
+            chip = cv2.cvtColor(face_chip(img, ours), cv2.COLOR_BGR2RGB)
+            drifts.append(float(np.linalg.norm(pipe.embedder.descriptor(chip)
+                                               - np.array(ref[name][0]["descriptor_dlib_chip"]))))
+    s = np.array(shifts)
+    names = ["left_eye_outer", "left_eye_inner", "right_eye_outer", "right_eye_inner", "nose_base"]
+    return {"faces": len(s), "unit": "fraction of the outer-eye-corner distance",
+            "mean_shift_per_point": dict(zip(names, np.round(s.mean(0), 4).tolist(), strict=True)),
+            "max_shift": round(float(s.max()), 4),
+            "descriptor_drift_vs_dlib_chip_mean": round(float(np.mean(drifts)), 4),
+            "descriptor_drift_vs_dlib_chip_max": round(float(np.max(drifts)), 4)}
+
+
 def main() -> int:
     from kiosk.config import FaceConfig
     from kiosk.face.pipeline import FacePipeline
@@ -185,6 +215,7 @@ def main() -> int:
                 "models_rss": v["rss_models_runtime_mb"] <= TARGETS["models_rss_mb_max"],
             }
         print("dlib", result["dlib"], flush=True)
+    result["landmarks_vs_dlib_5pt"] = _landmark_shift(images)
     result["machine"]["loadavg_end"] = os.getloadavg()
     result["note"] = ("2-core dev VM shared with other jobs: medians; see loadavg. 'photos' = 39 pairs of the "
                       "labelled ../shared/faces photos (240p to 2204 px, both analysed from scratch); 'kiosk' = "

@@ -110,3 +110,18 @@ def test_missing_or_corrupt_model_is_a_model_error(tmp_path):
     bad.write_bytes(b"not a flatbuffer" * 10)
     with pytest.raises(ModelError):
         TfliteModel(bad)
+
+
+@pytest.mark.slow
+def test_make_models_rebuilds_the_committed_fp16_file_bit_for_bit(tmp_path):
+    pytest.importorskip("tensorflow", reason="TensorFlow is only in the models extra (make models)")
+    _dat_path()
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "models.build", "--variants", "fp16", "--out", str(tmp_path)],
+                   cwd=REPO, check=True, capture_output=True, timeout=300)
+    name = model_files.embedding_file("fp16")
+    rebuilt = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+    assert rebuilt == _manifest()["models"][name]["sha256"]
+    built_manifest = json.loads((tmp_path / "manifest.json").read_text())["models"][name]
+    assert built_manifest["parity"]["max_l2_vs_tensorflow_fp32"] < 5e-3
