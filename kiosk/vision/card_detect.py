@@ -436,7 +436,7 @@ def _print_score(edges: np.ndarray, quad: np.ndarray) -> float:
     if area < 20:
         return 0.0
     density = float((edges[mask > 0] > 0).mean())
-    return float(np.clip(density / 0.08, 0.15, 1.0))
+    return float(np.clip(density / 0.08, 0.4, 1.0))
 
 
 def _distinct(scored: list[tuple[float, np.ndarray]]) -> list[tuple[float, np.ndarray]]:
