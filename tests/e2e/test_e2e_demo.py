@@ -1,0 +1,109 @@
+"""End to end: the headless demo with the REAL vision, face and store parts, one synthetic citizen per run.
+
+The happy path seals a record that the (development) central key opens and that holds the citizen's card
+data; every refusal scenario ends in the right state with the right reason and seals nothing; no citizen data
+is left in the kiosk's memory after the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.config import load_config
+from kiosk.demo import EXPECTED, run_demo
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build(tmp_path: Path, scenario: str, seed: int = 0):  # noqa: ANN201 - Kiosk
+    from kiosk.app import build_kiosk
+
+    cfg = load_config(env={}, overrides={"device": {"dev_mode": True, "data_dir": str(tmp_path / "data")},
+                                         "camera": {"source": "scripted", "scripted_dir": ""},
+                                         "ui": {"fullscreen": False}})
+    kiosk = build_kiosk(cfg, clock=FakeClock(start_wall=time.time()), threaded=False,
+                        director_options={"seed": seed, "scenario": scenario})
+    return cfg, kiosk
+
+
+def test_headless_demo_happy_path_from_the_command_line(tmp_path: Path, faces_dir: Path) -> None:
+    out = tmp_path / "shots"
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy")
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "demo", "--headless", "--out", str(out),
+                           "--data-dir", str(tmp_path / "data"), "--seed", "0"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stdout + proc.stderr
+    result = json.loads(lines[0])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert result["outcome"] == "sealed" and result["folio"]
+    for state in ("welcome", "privacy_notice", "card_front", "card_back", "review_data", "review_photo",
+                  "selfie_tips", "selfie", "face_match", "signature", "confirm", "receipt"):
+        assert state in result["states"]
+        assert state in result["step_ms"]
+    shots = sorted(p.name for p in out.glob("*.png"))
+    assert len(shots) == result["screens"] >= 12
+    assert any(name.endswith("_receipt.png") for name in shots)
+
+
+def test_happy_path_seals_a_record_central_can_open_and_leaves_nothing_in_memory(tmp_path: Path,
+                                                                                 faces_dir: Path) -> None:
+    from kiosk.store.keys import load_dev_central, load_keys
+    from kiosk.store.record import CaptureRecord
+    from kiosk.store.seal import open_envelope
+
+    cfg, kiosk = build(tmp_path, "happy", seed=1)
+    try:
+        citizen = kiosk.director.session.citizen
+        result = run_demo(cfg, None, "happy", kiosk=kiosk, render=False)
+        assert result.outcome == "sealed", result.as_json()
+        pending = kiosk.store.pending()
+        assert [p.folio for p in pending] == [result.folio]
+        machine = kiosk.controller.machine
+        assert machine.session.is_empty and machine.state.value == "welcome"
+        assert kiosk.runner.camera.latest_preview() is None
+    finally:
+        kiosk.close()
+    keys = load_keys(cfg.data_path, allow_development=True)
+    central = load_dev_central(cfg.data_path)
+    payload = open_envelope(pending[0].envelope, central.sealing_private, keys.device_public_key)
+    record = CaptureRecord.from_payload(payload)
+    assert record.mrz_fields["cic"] == citizen.cic
+    assert record.mrz_fields["identificador"] == citizen.identificador
+    assert record.mrz_fields["surname_paternal"] == citizen.surname_paternal
+    assert record.liveness_is_live and record.face_distance < record.face_threshold
+    assert record.capture_mode == "self-service" and record.signature_strokes
+
+
+@pytest.mark.parametrize("scenario", ["photocopy", "expired", "other_person", "photo_held", "walk_away"])
+def test_refusal_scenarios_end_right_and_seal_nothing(tmp_path: Path, faces_dir: Path, scenario: str) -> None:
+    cfg, kiosk = build(tmp_path, scenario)
+    try:
+        result = run_demo(cfg, tmp_path / "shots", scenario, kiosk=kiosk)
+        outcome, reason = EXPECTED[scenario]
+        assert result.outcome == outcome, result.as_json()
+        if reason is not None:
+            assert result.reason == reason
+        assert result.folio is None and kiosk.store.pending() == []
+        assert kiosk.controller.machine.session.is_empty
+        assert kiosk.controller.machine.state.value == "welcome"
+    finally:
+        kiosk.close()
+
+
+def test_run_without_any_display_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "run", "--dev", "--data-dir", str(tmp_path)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2
+    assert "no screen" in proc.stderr and "make demo" in proc.stderr
