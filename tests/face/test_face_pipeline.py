@@ -174,6 +174,7 @@ def test_good_selfie_is_ok(face_pipeline, head):
     ("blank", "face.none"), ("offcentre", "face.center"), ("small", "face.closer"), ("big", "face.farther"),
     ("turned", "face.look_straight"), ("closed", "face.open_eyes"), ("dark", "face.too_dark"),
     ("bright", "face.too_bright"), ("uneven", "face.light_uneven"), ("two", "face.many"),
+    ("blurred", "face.hold_still"),
 ])
 def test_each_selfie_problem_gives_its_guidance(face_pipeline, head, load_face, case, code):
     frame = head.render(_pose())
@@ -198,6 +199,8 @@ def test_each_selfie_problem_gives_its_guidance(face_pipeline, head, load_face, 
     elif case == "uneven":
         ramp = np.linspace(1.25, 0.2, w, dtype=np.float32)[None, :, None]
         frame = np.clip(frame * ramp, 0, 255).astype(np.uint8)
+    elif case == "blurred":
+        frame = cv2.GaussianBlur(frame, (0, 0), 3.5)
     elif case == "two":
         half = cv2.resize(frame, (w // 2, h // 2))
         frame = np.vstack([np.full((h // 4, w, 3), 120, np.uint8), np.hstack([half, half[:, ::-1]]),
