@@ -76,6 +76,8 @@ def _pipeline(args: argparse.Namespace):  # noqa: ANN202
     if args.variant:
         overrides["model_variant"] = args.variant
     if getattr(args, "threshold", None) is not None:
+        if not 0.1 <= args.threshold <= 1.5:  # the same bounds the config enforces
+            raise _Failure(EXIT_USAGE, "bad_threshold", "--threshold must be between 0.1 and 1.5")
         overrides["match_threshold"] = args.threshold
     import dataclasses
 

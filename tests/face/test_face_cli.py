@@ -70,6 +70,11 @@ def test_face_match_bad_input_is_a_clear_error(faces_dir, tmp_path, capsys, case
     assert rc == code and out["ok"] is False and out["error"]["kind"] == kind and out["error"]["message"]
 
 
+def test_face_match_rejects_an_out_of_range_threshold(faces_dir, capsys):
+    rc = face_match_main([str(faces_dir / "biden.jpg"), str(faces_dir / "biden.jpg"), "--threshold", "-1", "--json"])
+    assert rc == EXIT_USAGE and _json(capsys)["error"]["kind"] == "bad_threshold"
+
+
 def test_face_match_error_without_json_goes_to_stderr(tmp_path, faces_dir, capsys):
     rc = face_match_main([str(tmp_path / "missing.png"), str(faces_dir / "biden.jpg")])
     captured = capsys.readouterr()
