@@ -93,7 +93,8 @@ class VisionConfig:
 @dataclass(frozen=True)
 class FaceConfig:
     model_variant: str = _f("fp16", choices=("fp32", "fp16", "int8"))
-    match_threshold: float = _f(0.6, min=0.1, max=1.5, doc="Euclidean distance below which faces match")
+    match_threshold: float = _f(0.6, min=0.1, max=1.5, doc="Euclidean distance below which faces match "
+                                "(dlib's calibration; measured margins in kiosk/face/README.md)")
     max_match_attempts: int = _f(3, min=1, max=10)
     threads: int = _f(2, min=1, max=8)
     liveness_challenges: tuple[str, ...] = _f(("blink", "turn_left", "turn_right"))
