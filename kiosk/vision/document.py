@@ -23,6 +23,7 @@ from kiosk.credential.mrz import MrzParse
 from kiosk.errors import ImageError
 from kiosk.vision.card_detect import CardDetection, detect_cards
 from kiosk.vision.fraud import FraudReport, assess_fraud
+from kiosk.vision.mrz_locate import locate_and_rectify
 from kiosk.vision.mrz_read import classify_cells, looks_like_td3
 from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
 from kiosk.vision.quality import CardQuality, assess_card
@@ -152,6 +153,14 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     timer = _Timer()
     found, detection, quality = _locate(still_bgr, cfg, timer)
     empty = FraudReport()
+    if detection is None and quality.guidance == "card.not_found":
+        # No outline at all (objects all around the card): the MRZ alone can still place it.
+        located = locate_and_rectify(still_bgr, [])
+        timer.lap("mrz_locate")
+        if located is not None:
+            detection = CardDetection(located[1], 0.0)
+            found = [detection]
+            quality = assess_card(still_bgr, detection, cfg)
     if detection is None or (quality.guidance in _BLOCKING and not found):
         return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
                           timer.timings_ms)
@@ -179,6 +188,18 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
                 break
         if best_key[0] > 0:
             break
+    if best_key[0] <= 0:
+        # No outline gave an accepted read: find the MRZ itself and rectify the card from it.
+        located = locate_and_rectify(still_bgr, [c.corners for c in found[:_MAX_MRZ_TRIES]])
+        if located is not None:
+            got = classify_cells(cv2.cvtColor(located[0], cv2.COLOR_BGR2GRAY))
+            if got is not None:
+                single = decide(got.scores, cfg, today)
+                key = (1.0 if single.is_accepted else 0.0, single.min_score)
+                if key > best_key:
+                    best_key, cells, rectified = key, got, located[0]
+                    detection = CardDetection(located[1], 0.0)
+        timer.lap("mrz_locate")
     if detection is not found[0] and detection is not None:
         quality = assess_card(still_bgr, detection, cfg)
     timer.lap("mrz_ocr")

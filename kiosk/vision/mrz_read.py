@@ -144,7 +144,8 @@ class _Chain:
         return float(self.comps[:, 0].min()), float((self.comps[:, 0] + self.comps[:, 2]).max())
 
 
-def _glyph_chains(gray: np.ndarray, y_from: float = 0.0) -> list[_Chain]:
+def _glyph_chains(gray: np.ndarray, y_from: float = 0.0,
+                  cap_range_px: tuple[float, float] | None = None) -> list[_Chain]:
     """Text lines as chains of glyph components, below ``y_from`` (a fraction of the height).
 
     Chaining neighbours (not closing with a horizontal kernel) keeps lines apart when the card image is
@@ -161,7 +162,8 @@ def _glyph_chains(gray: np.ndarray, y_from: float = 0.0) -> list[_Chain]:
     st = stats[1:, :4].astype(np.float64)
     ch = st[:, 3]
     # Glyph-sized, or a run of fillers merged by blur ('<<<<' can become one wide blob).
-    ok = (ch >= 0.018 * h) & (ch <= 0.11 * h) & (st[:, 2] <= 6.0 * ch) & (st[:, 2] >= 0.08 * ch)
+    lo, hi = cap_range_px if cap_range_px is not None else (0.018 * h, 0.11 * h)
+    ok = (ch >= lo) & (ch <= hi) & (st[:, 2] <= 6.0 * ch) & (st[:, 2] >= 0.08 * ch)
     st = st[ok]
     if len(st) < 10:
         return []
@@ -236,9 +238,11 @@ def _pick_triple(chains: list[_Chain], height: int) -> list[_Chain] | None:
     return best
 
 
-def find_mrz_lines(gray: np.ndarray, y_from: float = 0.0) -> list[_Chain] | None:
-    """The MRZ's three text lines in a rectified card image (below ``y_from``), or None."""
-    return _pick_triple(_glyph_chains(gray, y_from), gray.shape[0])
+def find_mrz_lines(gray: np.ndarray, y_from: float = 0.0,
+                   cap_range_px: tuple[float, float] | None = None) -> list[_Chain] | None:
+    """The MRZ's three text lines in a rectified card image (below ``y_from``), or None. ``cap_range_px``:
+    glyph heights to consider (default: 1.8-11 % of the image height, right for a rectified card)."""
+    return _pick_triple(_glyph_chains(gray, y_from, cap_range_px), gray.shape[0])
 
 
 def _fit_line(chain: _Chain, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float] | None:
@@ -285,8 +289,8 @@ def _fit_line(chain: _Chain, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     if full.sum() < 6:
         return None
     bx, by = cx[full], bottoms[full]
-    slope, intercept = 0.0, float(np.median(by))
-    for _ in range(2):
+    slope, intercept = np.polyfit(bx, by, 1)  # then drop outliers ('<' slipped in, a touching mark)
+    for _ in range(3):
         resid = by - (intercept + slope * bx)
         ok = np.abs(resid) < max(1.5, 0.08 * cap)
         if ok.sum() < 6:
@@ -302,6 +306,16 @@ def _fit_line(chain: _Chain, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     xs[kk[own]] = cx[own]
     baseline = intercept + slope * xs
     return xs + x0, baseline + y0, float(pitch), cap
+
+
+def align_left_margins(fits: list[tuple[np.ndarray, np.ndarray, float, float]]
+                       ) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """The three lines share the left margin: a line whose window starts a whole cell (or more) away from
+    the other two is shifted to agree with them."""
+    lefts = np.array([f[0][0] for f in fits])
+    ref = float(np.median(lefts))
+    return [_shift_fit(f, int(round((ref - f[0][0]) / f[2]))) if abs(f[0][0] - ref) > 0.5 * f[2] else f
+            for f in fits]
 
 
 def _shift_fit(fit: tuple[np.ndarray, np.ndarray, float, float], cells: int
@@ -393,12 +407,7 @@ def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
         pitches = [f[2] for f in fits]
         if np.ptp(pitches) > 0.08 * np.mean(pitches):
             continue
-        # The three lines share the left margin: a line whose window starts a whole cell (or more) away
-        # from the other two is shifted to agree with them.
-        lefts = np.array([f[0][0] for f in fits])
-        ref = float(np.median(lefts))
-        fits = [_shift_fit(f, int(round((ref - f[0][0]) / f[2]))) if abs(f[0][0] - ref) > 0.5 * f[2] else f
-                for f in fits]
+        fits = align_left_margins(fits)  # type: ignore[arg-type]
         g_contig = np.ascontiguousarray(g)
         samples = np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in fits])  # (90, S, D)
         t = _templates()
