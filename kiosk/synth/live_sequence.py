@@ -48,12 +48,12 @@ def _kind(challenge: Any) -> str:
 
 def _timeline(challenges: Sequence[Any], rng: np.random.Generator) -> list[tuple[float, float, str]]:
     """(start_s, duration_s, action) for each challenge, in order, with human-like random pauses."""
-    t = float(rng.uniform(0.8, 1.3))  # settle in front of the camera first
+    t = float(rng.uniform(1.2, 1.6))  # settle in front of the camera first (the first prompt waits ≤0.8 s)
     plan = []
     for ch in challenges:
         kind = _kind(ch)
         if kind == "blink":
-            dur = float(rng.uniform(0.3, 0.45))
+            dur = float(rng.uniform(0.35, 0.5))
         elif kind in ("turn_left", "turn_right"):
             dur = float(rng.uniform(1.6, 2.2))
         else:
