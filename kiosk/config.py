@@ -83,7 +83,7 @@ class VisionConfig:
     exposure_min: float = _f(55.0, min=0.0, max=255.0, doc="mean card brightness (0-255) below which: more light")
     exposure_max: float = _f(235.0, min=0.0, max=255.0, doc="mean card brightness above which: too bright")
     mrz_min_score: float = _f(0.45, min=0.0, max=1.0, doc="every MRZ cell's glyph correlation must reach this")
-    mrz_min_margin: float = _f(0.05, min=0.0, max=1.0,
+    mrz_min_margin: float = _f(0.03, min=0.0, max=1.0,
                                doc="margin over the runner-up symbol needed on MRZ cells no check digit covers")
     photocopy_chroma_max: float = _f(30.0, min=0.0, max=255.0,
                                      doc="98th-percentile colour of the card (0-255) below which it looks photocopied")

@@ -30,7 +30,7 @@ from kiosk.vision.quality import CardQuality, assess_card
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
 from kiosk.vision.side import classify_side
 
-STILL_WORK_WIDTH_PX = 1024
+STILL_WORK_WIDTH_PX = 800  # half of a 1600 px still: one pyrDown, and corners good to ~1 px there
 # Photo block of models E-H: left side of the front (FACTS §1.2), as fractions of the rectified card.
 PHOTO_BOX = (0.02, 0.17, 0.35, 0.93)  # x0, y0, x1, y1
 

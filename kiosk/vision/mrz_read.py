@@ -347,7 +347,7 @@ def _best_window_shift(gray: np.ndarray, origin: float, pitch: float, slope: flo
         if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
             continue
         cell = gray[y0:y1, x0:x1]
-        ink[i] = float(np.percentile(cell, 90)) - float(cell.min())  # contrast inside the cell
+        ink[i] = float(cell.mean()) - float(cell.min())  # contrast inside the cell
     best, best_score = 0, -np.inf
     for shift in range(-5, 6):
         inside = ink[6 + shift:6 + shift + N_COLS]
