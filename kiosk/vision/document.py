@@ -28,7 +28,7 @@ from kiosk.vision.mrz_read import classify_cells, looks_like_td3
 from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
 from kiosk.vision.quality import CardQuality, assess_card
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
-from kiosk.vision.side import classify_side
+from kiosk.vision.side import classify_side, count_code_blocks
 
 STILL_WORK_WIDTH_PX = 800  # half of a 1600 px still: one pyrDown, and corners good to ~1 px there
 # Photo block of models E-H: left side of the front (FACTS §1.2), as fractions of the rectified card.
@@ -129,6 +129,17 @@ def _rotate_180(detection: CardDetection) -> CardDetection:
     return CardDetection(np.roll(detection.corners, 2, axis=0), detection.score, detection.other_cards)
 
 
+def model_from_layout(rectified_back: np.ndarray) -> CardModel | None:
+    """E/F vs G/H from the back's layout: G/H carry two large QR codes and a small one, E/F one large QR.
+    Returns the national model of the family (E or G); None when the codes cannot be counted."""
+    large, small = count_code_blocks(rectified_back)
+    if large >= 2 or (large >= 1 and small >= 1):
+        return CardModel.G
+    if large == 1:
+        return CardModel.E
+    return None
+
+
 def model_from_mrz(decision: MrzDecision) -> CardModel | None:
     """E/F vs G/H from the MRZ: G/H were issued from December 2019, so a vigencia (expiry year) after 2029
     means G/H; 2029 or earlier an E/F. Issued-abroad variants (F/H) are not told apart by the MRZ."""
@@ -222,7 +233,7 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     side = "back" if cells is not None else classify_side(rectified).side
     fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
     timer.lap("fraud")
-    model = model_from_mrz(decision)
+    model = (model_from_layout(rectified) if cells is not None else None) or model_from_mrz(decision)
     acceptance = None
     if decision.is_accepted and decision.parse is not None and model is not None:
         acceptance = check_acceptable(model, decision.parse.fields.expiry_date.year, today, credential_cfg)

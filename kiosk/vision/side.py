@@ -53,3 +53,31 @@ def classify_side(card_bgr: np.ndarray) -> SideGuess:
     if _photo_score(gray) > 0.5:
         return SideGuess("front", False, len(lines))
     return SideGuess("unknown", False, len(lines))
+
+
+def count_code_blocks(card_bgr: np.ndarray) -> tuple[int, int]:
+    """(large, small) square 2-D code blocks (QR) in the upper part of a rectified back.
+
+    Models E/F carry one large QR on the back; G/H carry two large linked QRs plus a small services QR
+    (FACTS §1.2, §2.3). Dense black-and-white modules closed into solid squares are counted by size.
+    """
+    gray = card_bgr if card_bgr.ndim == 2 else cv2.cvtColor(card_bgr, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    top = gray[: int(h * 0.6)]
+    _, dark = cv2.threshold(top, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    k = max(3, int(w * 0.015))
+    solid = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(solid)
+    large = small = 0
+    for x, y, bw, bh, area in stats[1:]:
+        side = (bw + bh) / 2.0
+        if not (0.8 < bw / max(bh, 1) < 1.25) or area < 0.6 * bw * bh:
+            continue
+        ink = float((dark[y:y + bh, x:x + bw] > 0).mean())
+        if not 0.3 < ink < 0.75:  # modules: about half dark; a solid logo or a photo is not
+            continue
+        if 0.17 * w <= side <= 0.3 * w:
+            large += 1
+        elif 0.08 * w <= side < 0.17 * w:
+            small += 1
+    return large, small

@@ -172,3 +172,16 @@ def test_genuine_cards_raise_no_fraud_flag() -> None:
         s = sample(difficulty, index)
         assert analyse_back(s.back_scene, CFG, today=TODAY).fraud.flags == ()
         assert analyse_front(s.front_scene, None, CFG).fraud.flags == ()
+
+
+def test_model_family_from_the_back_layout() -> None:
+    from kiosk.vision.document import model_from_layout
+
+    for index in range(6):
+        s = sample("easy", index)
+        family = model_from_layout(s.back_card)
+        if s.citizen.model in (CardModel.E, CardModel.F):
+            assert family == CardModel.E
+        else:
+            assert family == CardModel.G
+    assert model_from_layout(np.full((638, 1011, 3), 230, np.uint8)) is None
