@@ -310,16 +310,27 @@ def _find_photo(rectified: np.ndarray, face_detector: FaceDetectorFn | None
 
 
 def check_pair(front: FrontResult, back: BackResult) -> PairCheck:
-    """Do the two stills show the same card? Compares what both sides carry: the card's colour scheme
-    (mean chroma of the rectified sides must be close) and, when the MRZ was accepted, nothing the front
-    could contradict without front OCR (see the module docs in the closing report)."""
-    details: dict[str, Any] = {}
+    """Do the two stills show the two sides of one card?
+
+    Checked: the front still shows a front and the back still a back; and the card model family seen on the
+    back's layout (QR codes) agrees with the one its MRZ implies (vigencia after 2029 → G/H), which catches a
+    machine-readable zone pasted from another card. Name and birth date printed on the front are not read
+    (no front-text OCR yet), so a front from a different card of the same model is not caught here.
+    """
+    details: dict[str, Any] = {"front_side": front.side, "back_side": back.side}
     flags: list[str] = []
-    if front.rectified is not None and back.rectified is not None:
-        f = cv2.cvtColor(cv2.resize(front.rectified, (128, 81), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
-        b = cv2.cvtColor(cv2.resize(back.rectified, (128, 81), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
-        chroma_gap = float(np.abs(np.median(f[:, :, 1:], axis=(0, 1)) - np.median(b[:, :, 1:], axis=(0, 1))).max())
-        details["chroma_gap"] = chroma_gap
-        if chroma_gap > 18.0:
+    if front.side == "back" or back.side == "front":
+        flags.append("front_back_mismatch")
+        details["reason"] = "the same side was shown twice"
+    d = back.mrz_decision
+    if back.rectified is not None and d is not None and d.is_accepted and d.parse is not None:
+        layout = model_from_layout(back.rectified)
+        by_mrz = model_from_mrz(d)
+        details["family_by_layout"] = None if layout is None else layout.value
+        details["family_by_mrz_vigencia"] = None if by_mrz is None else by_mrz.value
+        # Only a layout that clearly says G/H can contradict an MRZ vigencia up to 2029 (E/F cards were
+        # issued until 2019; a G/H card issued in 2019 also has vigencia 2029).
+        if layout == CardModel.E and by_mrz == CardModel.G:
             flags.append("front_back_mismatch")
+            details["reason"] = "the MRZ vigencia belongs to a G/H card but the back has an E/F layout"
     return PairCheck(not flags, tuple(flags), details)

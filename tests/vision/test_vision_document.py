@@ -107,6 +107,31 @@ def test_pair_from_one_card_is_consistent() -> None:
     s = sample("easy", 0)
     pair = check_pair(analyse_front(s.front_scene, None, CFG), analyse_back(s.back_scene, CFG, today=TODAY))
     assert pair.is_consistent and pair.flags == ()
+    assert pair.details["family_by_layout"] == pair.details["family_by_mrz_vigencia"]
+
+
+def test_same_side_twice_is_a_mismatch() -> None:
+    s = sample("easy", 0)
+    back = analyse_back(s.back_scene, CFG, today=TODAY)
+    pair = check_pair(analyse_front(s.back_scene, None, CFG), back)
+    assert not pair.is_consistent and "front_back_mismatch" in pair.flags
+
+
+def test_mrz_pasted_from_another_card_is_a_mismatch() -> None:
+    from kiosk.credential.citizen import mrz_lines
+    from kiosk.synth.card import draw_mrz, render_back
+
+    e_card = next(sample("easy", i) for i in range(3, 8) if sample("easy", i).citizen.model == CardModel.E)
+    g_card = sample("easy", 0)
+    assert g_card.citizen.vigencia_year >= 2030
+    back = render_back(e_card.citizen)
+    back[462:632, 20:991] = 250
+    draw_mrz(back, mrz_lines(g_card.citizen))
+    scene, _ = make_scene(back, np.random.default_rng(3), "easy", overrides={"hand": False, "glare_strength": 0.0})
+    r = analyse_back(scene, CFG, today=TODAY)
+    assert r.mrz is not None  # the MRZ itself is valid...
+    pair = check_pair(analyse_front(e_card.front_scene, None, CFG), r)
+    assert "front_back_mismatch" in pair.flags  # ...but it belongs to a G/H card, not to this E/F back
 
 
 @pytest.mark.parametrize(("make", "code"), [
