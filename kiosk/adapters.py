@@ -34,6 +34,21 @@ def _copy(img: Any) -> Any:
 # ------------------------------------------------------------------------------------------------------------
 
 
+def _portrait(card: Any, face_box: Any, fallback: Any) -> Any:
+    """The printed portrait around the face found on the card (head and shoulders), for "is this your photo?"
+    and the face match; the whole photo block when no face box is known."""
+    if card is None or face_box is None:
+        return _copy(fallback)
+    x0, y0, x1, y1 = face_box
+    w, h = x1 - x0, y1 - y0
+    H, W = card.shape[:2]
+    left, right = int(max(0, x0 - 0.45 * w)), int(min(W, x1 + 0.45 * w))
+    top, bottom = int(max(0, y0 - 0.6 * h)), int(min(H, y1 + 0.55 * h))
+    if right - left < 16 or bottom - top < 16:
+        return _copy(fallback)
+    return card[top:bottom, left:right].copy()
+
+
 class VisionAdapter:
     """Card capture with :mod:`kiosk.vision`. ``face_detector``: image → detections with ``.box_xyxy`` (used to
     find the photo on the front); ``today`` decides vigencia."""
@@ -108,7 +123,8 @@ class _CardCapture:
         if refusal and r.side == "front":
             return StillVerdict(None, guidance="card.hold_still")
         if r.guidance is None and r.face_crop is not None:
-            return StillVerdict(ev.CardReading(side="front", image=_copy(r.rectified), face_crop=_copy(r.face_crop),
+            return StillVerdict(ev.CardReading(side="front", image=_copy(r.rectified),
+                                               face_crop=_portrait(r.rectified, r.face_box, r.face_crop),
                                                fraud_flags=r.fraud.flags, details=details), context=r)
         if is_last:
             reason = "card.no_face" if r.guidance == "card.no_face" else "card.unreadable"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import random
 import sys
 import tempfile
 import time
@@ -141,7 +142,9 @@ def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: i
     own = kiosk is None
     if kiosk is None:
         clock = FakeClock(start_wall=time.time())
-        kiosk = build_kiosk(cfg, clock=clock, threaded=False, director_options={"seed": seed, "scenario": scenario})
+        # Seeded challenges too: a scripted session must replay exactly (a real kiosk draws them at random).
+        kiosk = build_kiosk(cfg, clock=clock, threaded=False, director_options={"seed": seed, "scenario": scenario},
+                            rng=random.Random(seed))
     clock = kiosk.clock
     renderer = None
     if render and out_dir is not None:
