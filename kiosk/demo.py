@@ -134,9 +134,11 @@ class _TimedDirector:
 
 
 def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: int = 0,
-             size_px: tuple[int, int] = (800, 480), kiosk: Any = None, render: bool = True) -> DemoResult:
+             size_px: tuple[int, int] = (800, 480), kiosk: Any = None, render: bool = True,
+             viewer: Callable[[Any, Any], None] | None = None) -> DemoResult:
     """Play one scripted session; see the module doc. ``kiosk``: an already built (threaded=False) kiosk whose
-    clock is a FakeClock (bench, tests); else one is built from ``cfg``. Raises KioskError on a start failure."""
+    clock is a FakeClock (bench, tests); else one is built from ``cfg``. ``viewer(model, preview)`` is called
+    every loop turn (a window showing the session). Raises KioskError on a start failure."""
     from kiosk.app import build_kiosk
 
     own = kiosk is None
@@ -159,7 +161,7 @@ def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: i
         # Making the synthetic citizen's scenes is the test fixture, not the kiosk's work: timed apart.
         camera_worker.director = _TimedDirector(camera_worker.director)
     try:
-        _play(controller, camera_worker, kiosk.runner.jobs, clock, renderer, out_dir, scenario, result)
+        _play(controller, camera_worker, kiosk.runner.jobs, clock, renderer, out_dir, scenario, result, viewer)
     finally:
         if own:
             kiosk.close()
@@ -167,7 +169,7 @@ def run_demo(cfg: Config, out_dir: Path | None, scenario: str = "happy", seed: i
 
 
 def _play(controller: Any, camera_worker: Any, jobs: Any, clock: FakeClock, renderer: Any, out_dir: Path | None,
-          scenario: str, result: DemoResult) -> None:
+          scenario: str, result: DemoResult, viewer: Callable[[Any, Any], None] | None = None) -> None:
     model = controller.screen_model()
     state, entered_s, acted = model.state, clock.monotonic(), False
     start_s = clock.monotonic()
@@ -224,6 +226,8 @@ def _play(controller: Any, camera_worker: Any, jobs: Any, clock: FakeClock, rend
             shoot(model)
         elif model.is_preview:
             pending_shot = (model, controller.preview())
+        if viewer is not None:
+            viewer(model, controller.preview())
         if model.state == State.FAILSAFE:
             result.outcome, result.reason = "failsafe", model.reason
             shoot(model)
@@ -236,9 +240,37 @@ def _play(controller: Any, camera_worker: Any, jobs: Any, clock: FakeClock, rend
     result.simulated_s = clock.monotonic() - start_s
 
 
+def _window(size_px: tuple[int, int]) -> tuple[Callable[[Any, Any], None] | None, Callable[[], None] | None]:
+    """A window that shows the session at real speed, when there is a screen; (None, None) otherwise."""
+    from kiosk.app import has_display
+
+    if not has_display()[0]:
+        print("demo: no screen here, playing headless", file=sys.stderr)
+        return None, None
+    import pygame
+
+    from kiosk.ui.display import open_display
+    from kiosk.ui.loop import UiRenderer
+
+    display = open_display(size_px, headless=False, title="Apoyo ciudadano — demo")
+    view = UiRenderer(size_px)
+    next_s = [time.monotonic()]
+
+    def show(model: Any, preview: Any) -> None:
+        display.surface.blit(view.render(model, preview), (0, 0))
+        display.present()
+        pygame.event.pump()
+        next_s[0] += FRAME_S
+        time.sleep(max(0.0, next_s[0] - time.monotonic()))  # a viewer for people: real speed
+
+    return show, display.close
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--headless", action="store_true", help="no window: draw off-screen (SDL dummy driver)")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window: draw off-screen (SDL dummy driver); without it the session also plays in "
+                             "a window at real speed when there is a screen")
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for one PNG per screen")
     parser.add_argument("--scenario", choices=SCENARIOS, default="happy")
     parser.add_argument("--data-dir", type=Path, help="data directory (default: a new temporary folder)")
@@ -246,10 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="TOML configuration file")
     parser.add_argument("--size", default="800x480", help="screen size WxH in px (default 800x480)")
     args = parser.parse_args(argv)
+    import os
+
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # stdout carries exactly one JSON line
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if args.headless:
-        import os
-
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
@@ -261,7 +294,12 @@ def main(argv: list[str] | None = None) -> int:
             "device": {"dev_mode": True, "data_dir": str(data_dir), "mode": "self-service"},
             "camera": {"source": "scripted", "scripted_dir": ""},
             "ui": {"fullscreen": False, "width_px": w, "height_px": h}})
-        result = run_demo(cfg, args.out, args.scenario, args.seed, (w, h))
+        viewer, close_viewer = (None, None) if args.headless else _window((w, h))
+        try:
+            result = run_demo(cfg, args.out, args.scenario, args.seed, (w, h), viewer=viewer)
+        finally:
+            if close_viewer is not None:
+                close_viewer()
     except KioskError as exc:
         print(json.dumps({"scenario": args.scenario, "outcome": "error", "error": str(exc)}))
         return 2
