@@ -556,7 +556,10 @@ def step(m: Machine, e: Any) -> Result:
     if is_intent:
         m = m.with_(last_activity_s=m.now_s)
     if isinstance(e, ev.LanguageChosen):
-        return (m.with_(language=e.language), ()) if e.language in LANGUAGES else (m, ())
+        if e.language not in LANGUAGES:
+            return m, ()
+        m = m.with_(language=e.language)
+        return m, ((fx.Speak(key=f"voice.{m.state.value}", language=m.language),) if m.voice else ())
     if isinstance(e, ev.AccessibilityToggled):
         if e.flag not in ACCESSIBILITY_FLAGS:
             return m, ()

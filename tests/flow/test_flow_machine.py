@@ -698,6 +698,8 @@ def test_language_and_accessibility_are_per_session() -> None:
     assert (sm.language, sm.high_contrast, sm.large_text) == ("en", True, True)
     m, out = run(m, ev.AccessibilityToggled("voice"))
     assert fx.Speak(key="voice.welcome", language="en") in out
+    m, out = run(m, ev.LanguageChosen("es"), ev.LanguageChosen("en"))
+    assert out == [fx.Speak(key="voice.welcome", language="es"), fx.Speak(key="voice.welcome", language="en")]
     m, out = run(m, ev.StartPressed())
     assert fx.Speak(key="voice.choose_process", language="en") in out
     m, _ = run(m, ev.CancelRequested())
