@@ -4,7 +4,8 @@
 data under the repository's ``./var``, a DEVELOPMENT central key pair (``ensure_dev_keys``), the synthetic
 development catalog when none is installed, and, with the scripted camera, a camera director that plays one
 synthetic citizen per session. On the Pi's console the UI opens fullscreen through SDL's KMS/DRM driver; on a
-machine with no display at all, ``run`` says so and suggests ``make demo``.
+machine with no display at all, ``run`` says so, runs headless and mirrors the screen to
+``<data_dir>/screen.png`` (``make demo`` plays a whole scripted session there).
 """
 
 from __future__ import annotations
@@ -190,6 +191,38 @@ def has_display() -> tuple[bool, str]:
     return False, "no DISPLAY or WAYLAND_DISPLAY, and not on a console with a DRM device"
 
 
+class HeadlessMirror:
+    """``on_frame`` hook for a display-less run: paces the loop to a few frames a second (the dummy display does
+    not wait for a vertical refresh) and writes the screen to ``path`` atomically once a second.
+    Logs each state change by name only (never what the citizen entered)."""
+
+    FRAME_PERIOD_S = 0.1
+    SAVE_PERIOD_S = 1.0
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._last_save = 0.0
+        self._last_state: str | None = None
+
+    def __call__(self, index: int, display: Any, model: Any) -> None:
+        import time
+
+        import pygame
+
+        state = getattr(getattr(model, "state", None), "value", None)
+        if state != self._last_state:
+            log.info("screen: %s", state)
+            self._last_state = state
+        now = time.monotonic()
+        if now - self._last_save >= self.SAVE_PERIOD_S:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.png")
+            pygame.image.save(display.surface, str(tmp))
+            os.replace(tmp, self.path)
+            self._last_save = now
+        time.sleep(self.FRAME_PERIOD_S)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk run", description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="development mode (windowed, ./var, dev keys)")
@@ -198,11 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ok, how = has_display()
-    if not ok:
-        print(f"kiosk: no screen to show the kiosk on ({how}).\n"
-              f"Run it on a desktop or on the Pi's console, or play a scripted session without a display:\n"
-              f"  make demo        (python -m kiosk demo --headless --out out/demo)", file=sys.stderr)
-        return 2
+    headless = not ok
+    if headless:
+        # No screen here (a server, CI, an SSH session): run the real kiosk on SDL's dummy display and mirror
+        # what it shows to a PNG, so `make run` still starts everything and a developer can watch it.
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
     try:
         cfg = load_config(args.config, overrides=dev_overrides(args.data_dir, args.dev))
         kiosk = build_kiosk(cfg)
@@ -214,7 +247,17 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.ui.loop import run_ui
 
         try:
-            run_ui(kiosk.controller, cfg.ui, clock=kiosk.clock)
+            if headless:
+                mirror = HeadlessMirror(cfg.data_path / "screen.png")
+                print(f"kiosk: no screen here ({how}); running headless.\n"
+                      f"  The current screen is mirrored to {mirror.path} once a second; Ctrl-C stops.\n"
+                      f"  To tap through a session, run on a desktop or the Pi's screen; or watch a scripted\n"
+                      f"  citizen with `make demo` (screenshots in out/demo).", file=sys.stderr, flush=True)
+                run_ui(kiosk.controller, cfg.ui, clock=kiosk.clock, headless=True, on_frame=mirror)
+            else:
+                run_ui(kiosk.controller, cfg.ui, clock=kiosk.clock)
+        except KeyboardInterrupt:
+            print("kiosk: stopped", file=sys.stderr)
         except DisplayError as exc:
             print(f"kiosk: cannot open the screen ({exc}); try `make demo` for a headless session",
                   file=sys.stderr)
