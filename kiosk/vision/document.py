@@ -8,6 +8,7 @@ two cards, black frame, ...) come back as results with a guidance code, never as
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer
 
 # Problems with the scene as a whole: no point reading a card there.
 _BLOCKING = ("card.one_card_only", "card.not_found", "card.more_light", "card.too_bright")
+_COPY_FLAGS = ("photocopy", "screen")
 _MAX_MRZ_TRIES = 3  # card-like quads tried for an MRZ (a sheet of paper on the desk can outrank the card)
 
 
@@ -233,6 +235,10 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     side = "back" if cells is not None else classify_side(rectified).side
     fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
     timer.lap("fraud")
+    if decision.is_accepted and any(f in fraud.flags for f in _COPY_FLAGS):
+        # A copy's print is degraded (toner, screen grid): its read is where misreads hide, and its data must
+        # not be taken anyway. The lines stay in the decision for the record.
+        decision = dataclasses.replace(decision, is_accepted=False, reason="mrz.fraud_suspected")
     model = (model_from_layout(rectified) if cells is not None else None) or model_from_mrz(decision)
     acceptance = None
     if decision.is_accepted and decision.parse is not None and model is not None:
@@ -245,6 +251,8 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
 def _back_guidance(side: str, quality: CardQuality, decision: MrzDecision, acceptance: Acceptance | None) -> str | None:
     if decision.is_accepted:
         return acceptance.reason if acceptance is not None and not acceptance.is_accepted else None
+    if decision.reason == "mrz.fraud_suspected":
+        return "card.use_original"
     if side == "front":
         return "card.flip_to_back"
     if decision.reason in ("mrz.not_idmex",):

@@ -102,6 +102,18 @@ def _templates() -> np.ndarray:
                     img = cv2.GaussianBlur(img, (0, 0), sigma_frac * cap)
                 out.append(cv2.resize(img, (TEMPLATE_W, TEMPLATE_H), interpolation=cv2.INTER_AREA).ravel())
             variants.append(np.stack(out))
+    # Hand shake smears along one direction; an 'M' smeared that way can look like a 'K' to the round
+    # blurs above, so smeared templates compete too.
+    length = int(round(0.18 * cap)) | 1
+    for angle in (0, 45, 90, 135):
+        kern = np.zeros((length, length), np.float32)
+        c = length // 2
+        dx, dy = np.cos(np.radians(angle)) * c, np.sin(np.radians(angle)) * c
+        cv2.line(kern, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1.0, 1)
+        kern /= kern.sum()
+        out = [cv2.resize(cv2.GaussianBlur(cv2.filter2D(cell, -1, kern), (0, 0), 0.04 * cap),
+                          (TEMPLATE_W, TEMPLATE_H), interpolation=cv2.INTER_AREA).ravel() for cell in cells]
+        variants.append(np.stack(out))
     t = np.stack(variants, axis=1).reshape(-1, TEMPLATE_H * TEMPLATE_W)  # (37*V, D), symbol-major
     t = t - t.mean(axis=1, keepdims=True)
     t /= np.linalg.norm(t, axis=1, keepdims=True) + 1e-6
@@ -371,7 +383,7 @@ def _sample_cells(gray: np.ndarray, xs: np.ndarray, baselines: np.ndarray, pitch
     ys = baselines - cap * (1 + WINDOW_MARGIN) + win_h / 2  # window centres
     gx = (np.arange(TEMPLATE_W) + 0.5) / TEMPLATE_W - 0.5
     gy = (np.arange(TEMPLATE_H) + 0.5) / TEMPLATE_H - 0.5
-    shifts = [(dx, dy) for dx in (-0.07, 0.0, 0.07) for dy in (-0.06, 0.0, 0.06)]
+    shifts = [(dx, dy) for dx in (-0.08, 0.0, 0.08) for dy in (-0.09, 0.0, 0.09)]
     n = len(xs)
     mapx = np.empty((n, len(shifts), TEMPLATE_H, TEMPLATE_W), np.float32)
     mapy = np.empty_like(mapx)
@@ -409,11 +421,19 @@ def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
             continue
         fits = align_left_margins(fits)  # type: ignore[arg-type]
         g_contig = np.ascontiguousarray(g)
-        samples = np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in fits])  # (90, S, D)
+        # Two placements of every cell: on its own glyph's ink, and on the line's regular grid. A symbol
+        # scores what it scores in the worse of the two, so a window that snapped onto the wrong blob (a
+        # wide 'M' touching a '<') cannot make a confident wrong letter on its own.
+        k = np.arange(N_COLS)
+        grid = [(np.polyval(np.polyfit(k, f[0], 1), k), np.polyval(np.polyfit(k, f[1], 1), k), f[2]) for f in fits]
         t = _templates()
-        corr = samples.reshape(-1, samples.shape[2]) @ t  # (90*S, 37*V)
-        corr = corr.reshape(N_LINES * N_COLS, -1, len(ALPHABET), _n_variants())
-        scores = corr.max(axis=(1, 3)).reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
+        scores = None
+        for placement in (fits, grid):
+            samples = np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in placement])  # (90, S, D)
+            corr = samples.reshape(-1, samples.shape[2]) @ t  # (90*S, 37*V)
+            corr = corr.reshape(N_LINES * N_COLS, -1, len(ALPHABET), _n_variants())
+            one = corr.max(axis=(1, 3)).reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
+            scores = one if scores is None else np.minimum(scores, one)
         boxes = tuple((int(c.x_range[0]), int(c.comps[:, 1].min()), int(c.x_range[1] - c.x_range[0]),
                        int((c.comps[:, 1] + c.comps[:, 3]).max() - c.comps[:, 1].min())) for c in triple)
         return MrzCells(scores=scores, is_upside_down=is_upside_down, line_boxes=boxes,

@@ -8,6 +8,7 @@ beat their runner-up symbol by ``mrz_min_margin``. Nothing is ever "corrected" t
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,8 @@ class MrzDecision:
     """Outcome for one (voted) read.
 
     ``reason``: None when accepted, else 'mrz.not_found', 'mrz.not_idmex' (another document's MRZ),
-    'mrz.invalid' (a field is structurally impossible), 'mrz.check_failed' or 'mrz.low_confidence'.
+    'mrz.invalid' (a field is structurally impossible), 'mrz.check_failed', 'mrz.low_confidence' or
+    'mrz.fraud_suspected' (read from a still flagged as a photocopy or a screen).
     ``lines``: the text as read (also when rejected; for diagnostics, never for business use).
     ``checks``: per-check-digit status when the lines parse. ``n_reads``: reads voted.
     """
@@ -48,6 +50,9 @@ def decide(scores: np.ndarray | None, cfg: VisionConfig, today: date | None = No
     lines, chosen, margin = decode(scores)
     min_score = float(chosen.min())
     min_margin = float(margin[UNCHECKED_CELLS].min())
+    # On cells no check digit protects, a glyph that matches its symbol only moderately well must beat the
+    # runner-up by a wide margin: every wrong name letter seen in the benchmark was such a cell.
+    weak = UNCHECKED_CELLS & (chosen < cfg.mrz_confident_score) & (margin < cfg.mrz_weak_cell_margin)
     base = {"lines": lines, "min_score": min_score, "min_unchecked_margin": min_margin, "n_reads": n_reads}
     try:
         parsed = parse_td1(lines, today=today)
@@ -59,9 +64,20 @@ def decide(scores: np.ndarray | None, cfg: VisionConfig, today: date | None = No
     base["checks"] = dict(parsed.checks)
     if not parsed.is_valid:
         return MrzDecision(False, "mrz.check_failed", **base)
-    if min_score < cfg.mrz_min_score or min_margin < cfg.mrz_min_margin:
+    if min_score < cfg.mrz_min_score or min_margin < cfg.mrz_min_margin or bool(weak.any()):
         return MrzDecision(False, "mrz.low_confidence", **base)
+    if not _is_plausible_name_line(lines[2]):
+        return MrzDecision(False, "mrz.invalid", invalid_field="names", **base)
     return MrzDecision(True, None, **base)
+
+
+_NAME_LINE = re.compile(r"^[A-Z]+(<[A-Z]+)*<<[A-Z]+(<[A-Z]+)*<*$|^[A-Z]+(<[A-Z]+)*<*$")
+
+
+def _is_plausible_name_line(line: str) -> bool:
+    """INE's line 3 is SURNAME(S)<<GIVEN<NAMES then only fillers: letters after the trailing fillers, or
+    three fillers in a row inside the names, cannot be a name (a misread filler or a shifted window)."""
+    return bool(_NAME_LINE.match(line))
 
 
 class MrzVoter:

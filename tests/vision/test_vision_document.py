@@ -169,6 +169,9 @@ def test_photocopy_is_flagged() -> None:
         r = analyse_back(s.back_scene, CFG, today=TODAY)
         assert "photocopy" in r.fraud.flags, r.fraud.measures
         assert r.fraud.scores["photocopy"] > 0.5
+        assert not r.is_accepted and r.mrz is None  # a copy's data is never taken
+        if r.mrz_decision is not None and r.mrz_decision.reason == "mrz.fraud_suspected":
+            assert r.guidance == "card.use_original"
 
 
 def test_screen_replay_is_flagged() -> None:

@@ -130,3 +130,12 @@ def test_passport_like_page_is_recognised_as_td3() -> None:
     assert classify_cells(_gray(page)) is None
     assert looks_like_td3(_gray(page))
     assert not looks_like_td3(_gray(sample("easy", 0).back_card))
+
+
+def test_name_line_structure() -> None:
+    from kiosk.vision.mrz_vote import _is_plausible_name_line
+
+    assert _is_plausible_name_line("SERRANO<VEGA<<ANA<<<<<<<<<<<<<")
+    assert _is_plausible_name_line("VILLASENOR<ORDONEZ<<OSCAR<ULIS")  # cut at 30
+    assert not _is_plausible_name_line("RIA<JOSE<<<<<<<<<<<<<<<MJLLLLL")  # letters after the fillers
+    assert not _is_plausible_name_line("<ANA<<<<<<<<<<<<<<<<<<<<<<<<<<")
