@@ -150,6 +150,7 @@ class _CardCapture:
             fields = mrz_to_text(parse.fields)
             fields["vigencia_year"] = str(parse.fields.expiry_date.year)
             details["mrz_checks"] = dict(parse.checks)
+            details["is_name_truncated"] = bool(getattr(parse, "name_line_truncated", False))
             model = r.model.value if r.model is not None else None
             if r.acceptance is not None and not r.acceptance.is_accepted:
                 return StillVerdict(ev.CardReading(side="back", model=model, fraud_flags=flags, details=details,

@@ -116,8 +116,12 @@ def _review(m: Machine) -> ReviewData | None:
     if back is None:
         return None
     f = back.fields
-    name = " ".join(x for x in (f.get("given_names", ""), f.get("surname_paternal", ""),
-                                f.get("surname_maternal", "")) if x)
+    # In the card's own order (paternal, maternal, given names), so it reads like the front of the credential.
+    # The MRZ cuts long names at 30 characters: a cut name ends in '…' rather than looking misread.
+    name = " ".join(x for x in (f.get("surname_paternal", ""), f.get("surname_maternal", ""),
+                                f.get("given_names", "")) if x)
+    if name and back.details.get("is_name_truncated"):
+        name += "…"
     return ReviewData(
         full_name=name, seccion=f.get("seccion", ""), vigencia=str(f.get("vigencia_year", "")),
         birth_date=f.get("birth_date", ""), sex=f.get("sex", ""), cic_masked=mask(f.get("cic")),

@@ -15,7 +15,13 @@ from kiosk.flow.states import CAMERA_STATES, State
 from kiosk.ui.i18n import translator
 from kiosk.ui.input import Pointer
 from kiosk.ui.screens import screen_for
-from kiosk.ui.screens._base import LocalState, ScreenContext, busy_overlay
+from kiosk.ui.screens._base import (
+    CONFIRM_CANCEL_STATES,
+    LocalState,
+    ScreenContext,
+    busy_overlay,
+    cancel_dialog,
+)
 from kiosk.ui.theme import Fonts, Theme, make_theme
 from kiosk.ui.widgets import LocalAction, Painter, PreviewBlitter, SignaturePad, Target, TextRecord
 
@@ -77,6 +83,8 @@ class UiRuntime:
                             preview=preview, blitter=self.blitter, photo_cache=self._photo_cache,
                             content_cache=self._content_cache, countdown_total_s=self._countdown_total_s)
         screen_for(model.state)(ctx)
+        if self.local.is_cancel_asked and model.state in CONFIRM_CANCEL_STATES:
+            cancel_dialog(ctx)
         if model.is_busy:  # a quick check runs (PIN, duplicate, card model): wait, and touches do nothing
             busy_overlay(ctx)
         self.last_targets = painter.targets
@@ -115,7 +123,7 @@ class UiRuntime:
                 and pointer.t_s - self._last_activity_s >= 1.0:
             self._last_activity_s = pointer.t_s
             on_activity()
-        pad_rect = local.pad_rect if local.state == State.SIGNATURE else None
+        pad_rect = local.pad_rect if local.state == State.SIGNATURE and not local.is_cancel_asked else None
         if pad_rect is not None:
             nx = (pointer.pos[0] - pad_rect.left) / max(1, pad_rect.width)
             ny = (pointer.pos[1] - pad_rect.top) / max(1, pad_rect.height)
@@ -132,7 +140,7 @@ class UiRuntime:
                 return
             if pointer.kind == "tap" and start is not None and pad_rect.collidepoint(start):
                 return  # a dot on the pad is ink, not a button press
-        if local.scroll_rect is not None and local.scroll_max_px > 0:
+        if local.scroll_rect is not None and local.scroll_max_px > 0 and not local.is_cancel_asked:
             if pointer.kind == "press" and local.scroll_rect.collidepoint(pointer.pos):
                 self._drag_anchor = (pointer.pos[1], local.scroll_px)
             elif pointer.kind == "move" and self._drag_anchor is not None:
@@ -158,7 +166,11 @@ class UiRuntime:
     def _local_action(self, action: LocalAction, dispatch: Callable[[Any], None]) -> None:
         local = self.local
         name = action.name
-        if name == "scroll":
+        if name == "cancel_ask":
+            local.is_cancel_asked = True
+        elif name == "cancel_keep":
+            local.is_cancel_asked = False
+        elif name == "scroll":
             local.scroll_px = int(min(max(0, local.scroll_px + action.value * local.scroll_step_px),
                                       local.scroll_max_px))
         elif name == "page":

@@ -107,6 +107,24 @@ def test_genuine_front_and_back_are_read_into_flow_terms(faces_dir: Path) -> Non
     assert back.reading.details["mrz_checks"] and all(back.reading.details["mrz_checks"].values())
 
 
+def test_a_name_cut_by_the_mrz_is_flagged_for_the_review(faces_dir: Path) -> None:
+    import random
+
+    from kiosk.credential.citizen import generate_citizen
+    from kiosk.credential.models import CardModel
+    from kiosk.synth.card import render_back
+    from kiosk.synth.scene import make_scene
+
+    for names, is_cut in ((dict(surname_paternal="FERNANDEZ DE CORDOBA", surname_maternal="IBANEZ",
+                                given_names="RAFAEL"), True),
+                          (dict(surname_paternal="RUIZ", surname_maternal="PAZ", given_names="ANA"), False)):
+        citizen = generate_citizen(random.Random(3), model=CardModel.G, vigencia_year=2031, **names)
+        scene, _ = make_scene(render_back(citizen), np.random.default_rng(3), "easy")
+        verdict = _adapter().new_capture("back", None).analyse_still(scene, 1, False)
+        assert verdict.reading is not None and verdict.reading.refusal_reason is None, verdict
+        assert verdict.reading.details["is_name_truncated"] is is_cut, names
+
+
 def test_photocopy_is_refused_only_when_two_stills_agree(faces_dir: Path) -> None:
     _, scene = _scene("front", attack="photocopy")
     capture = _adapter().new_capture("front", None)

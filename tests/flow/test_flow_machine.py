@@ -744,13 +744,23 @@ def test_screen_model_masks_identifiers() -> None:
     sm = build_screen_model(at(State.REVIEW_DATA))
     r = sm.review
     assert r is not None
-    assert r.full_name == "ANA SOFIA MUESTRA EJEMPLO"
+    assert r.full_name == "MUESTRA EJEMPLO ANA SOFIA"  # the card's order: what the citizen sees on the front
     assert (r.seccion, r.vigencia) == ("0542", "2031")
     assert r.cic_masked == "****56789" and r.identificador_masked == "****54321"
     assert "123456789" not in repr(sm) and "MUEA900517MDFSJN09" not in repr(sm)
     assert mask("12") == "**" and mask(None) == ""
     photo = build_screen_model(at(State.REVIEW_PHOTO))
     assert photo.card_photo is not None and photo.card_photo.shape == (40, 30, 3)
+
+
+def test_screen_model_marks_a_name_the_mrz_cut() -> None:
+    # Seen live: a long name cut at 30 MRZ characters read "R FERNANDEZ DE CORDOBA IBANEZ", which looks misread.
+    m = at(State.REVIEW_DATA)
+    fields = dict(SAMPLE_FIELDS, surname_paternal="FERNANDEZ DE CORDOBA", surname_maternal="IBANEZ",
+                  given_names="R")
+    back = dataclasses.replace(m.session.back, fields=fields, details={"is_name_truncated": True})
+    m = m.with_(session=dataclasses.replace(m.session, back=back))
+    assert build_screen_model(m).review.full_name == "FERNANDEZ DE CORDOBA IBANEZ R…"
 
 
 def test_screen_model_step_indicator() -> None:

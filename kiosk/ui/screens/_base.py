@@ -33,6 +33,11 @@ CANCEL_STATES = frozenset({
     State.SELFIE, State.MATCH_RETRY, State.SIGNATURE, State.CONFIRM, State.DUPLICATE_WARNING,
 })
 
+#: Steps where Cancel asks first: the citizen's card (and later face and signature) has been captured, and the
+#: Cancel button sits beside Help, so one slip of a finger must not throw two minutes of work away.
+CONFIRM_CANCEL_STATES = CANCEL_STATES - {State.OPERATOR_PIN, State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT,
+                                         State.PRIVACY_NOTICE, State.CARD_FRONT}
+
 
 @dataclass
 class LocalState:
@@ -51,6 +56,7 @@ class LocalState:
     pad: SignaturePad = field(default_factory=SignaturePad)
     pad_rect: pygame.Rect | None = None
     notice: str | None = None  # a UI-side message key, e.g. 'signature.too_short'
+    is_cancel_asked: bool = False  # the "do you want to leave?" dialog is open
 
 
 @dataclass
@@ -105,7 +111,8 @@ def draw_header(ctx: ScreenContext, header: pygame.Rect) -> None:
     top = header.centery - btn_h // 2
     if m.state in CANCEL_STATES:
         r = pygame.Rect(right - btn_w, top, btn_w, btn_h)
-        p.button(r, ctx.t("btn.cancel"), ev.CancelRequested(), kind="secondary", icon="cross", role="small")
+        action = LocalAction("cancel_ask") if m.state in CONFIRM_CANCEL_STATES else ev.CancelRequested()
+        p.button(r, ctx.t("btn.cancel"), action, kind="secondary", icon="cross", role="small")
         right = r.left - th.gap_px
     if m.state in HELP_STATES and m.state not in WORKING_STATES:
         r = pygame.Rect(right - btn_w, top, btn_w, btn_h)
@@ -160,6 +167,37 @@ def busy_overlay(ctx: ScreenContext) -> None:
     pygame.draw.circle(p.surface, p.palette.surface, (w // 2, h // 2), round(r * 1.6))
     spinner(p, (w // 2, h // 2), r, ctx.now_s)
     p.target(pygame.Rect(0, 0, w, h), None, "busy", is_enabled=False)
+
+
+def cancel_dialog(ctx: ScreenContext) -> None:
+    """"Do you want to leave?" over the current step: dims it, swallows touches, offers stay or leave."""
+    p, th = ctx.p, ctx.theme
+    w, h = p.surface.get_size()
+    shade = pygame.Surface((w, h), pygame.SRCALPHA)
+    shade.fill((0, 0, 0, 140))
+    p.surface.blit(shade, (0, 0))
+    p.target(pygame.Rect(0, 0, w, h), None, "dialog", is_enabled=False)
+    box_w = min(w - 2 * th.margin_px, th.px(640))
+    inner_w = box_w - 2 * th.px(20)
+    heading, body = ctx.t("cancel.title"), ctx.t("cancel.body")
+    heading_h = p.text_height(heading, inner_w, role="title", bold=True)
+    body_h = p.text_height(body, inner_w, role="body")
+    btn_h = th.min_touch_px + th.px(8)
+    box_h = min(h - 2 * th.margin_px, th.px(20) * 3 + heading_h + th.px(8) + body_h + btn_h)
+    box = pygame.Rect((w - box_w) // 2, (h - box_h) // 2, box_w, box_h)
+    p.panel(box)
+    y = box.top + th.px(20)
+    r = p.text(heading, pygame.Rect(box.left + th.px(20), y, inner_w, heading_h), role="title", bold=True)
+    y = r.bottom + th.px(8)
+    buttons_top = box.bottom - th.px(20) - btn_h
+    p.text(body, pygame.Rect(box.left + th.px(20), y, inner_w, max(0, buttons_top - th.px(10) - y)), role="body")
+    half = (inner_w - th.gap_px) // 2
+    leave = pygame.Rect(box.left + th.px(20), buttons_top, half, btn_h)
+    stay = pygame.Rect(leave.right + th.gap_px, buttons_top, inner_w - half - th.gap_px, btn_h)
+    # as on the idle warning ("Terminar | Sí, sigo aquí"): leaving on the left, keeping the work is the
+    # primary button on the right, where every step's "go on" is
+    p.button(leave, ctx.t("cancel.leave"), ev.CancelRequested(), kind="secondary", icon="cross")
+    p.button(stay, ctx.t("cancel.stay"), LocalAction("cancel_keep"), kind="primary", icon="back")
 
 
 def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,

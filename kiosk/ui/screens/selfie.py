@@ -17,12 +17,18 @@ def render(ctx: ScreenContext) -> None:
     else:
         instructions = ctx.t("selfie.title")
         pictogram = None
-    status = guidance_text(ctx, m.guidance) or guidance_text(ctx, m.challenge_guidance)
+    if challenge or m.challenge_guidance:
+        # Once the challenges run, the liveness session speaks: the per-frame quality check says "look straight"
+        # exactly while the citizen turns as asked, and the session already passes on framing problems.
+        status = guidance_text(ctx, m.challenge_guidance)
+    else:
+        status = guidance_text(ctx, m.guidance)
     if challenge and status == instructions:
         status = None  # the challenge is already in big letters beside its picture
     is_ok = status is None and challenge is not None
-    if status is None and challenge is not None:
-        status = ctx.t("selfie.good") if m.liveness_completed else None
+    if status is None and challenge is None and m.liveness_completed:
+        status = ctx.t("selfie.good")  # between challenges; during one, "hold still" would contradict it
+        is_ok = True
     progress = (ctx.t("selfie.progress", done=min(m.liveness_completed + 1, m.liveness_total),
                       total=m.liveness_total) if m.liveness_total else None)
     capture_screen(ctx, ctx.t("selfie.follow") if challenge else ctx.t("selfie.title"),

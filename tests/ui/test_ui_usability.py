@@ -1,0 +1,123 @@
+"""Problems a first-time user met driving the real kiosk under Xvfb, each pinned by a test: what the screen says
+must never contradict itself or the citizen's own card."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pygame
+import pytest
+
+from kiosk.flow.samples import sample_screen_models
+from kiosk.flow.states import State
+from kiosk.ui.runtime import UiRuntime
+
+
+@pytest.fixture(scope="module")
+def es_models() -> dict[State, object]:
+    pygame.font.init()
+    return sample_screen_models("es")
+
+
+def _drawn(model, size=(800, 480)) -> str:
+    runtime = UiRuntime()
+    runtime.render(pygame.Surface(size), model, now_s=1.0)
+    return " | ".join(r.text for r in runtime.last_texts)
+
+
+@pytest.mark.parametrize("challenge", ["turn_left", "turn_right"])
+def test_selfie_never_says_look_straight_while_asking_to_turn(es_models, challenge) -> None:
+    # Seen live: "Gira despacio la cabeza a tu derecha" beside a box saying "Mira de frente a la cámara" (the
+    # per-frame quality check), then "¡Muy bien! Quédate así…" while the head still had to turn.
+    model = dataclasses.replace(es_models[State.SELFIE], challenge=challenge, guidance="face.look_straight",
+                                challenge_guidance=f"live.{challenge}", liveness_completed=1, liveness_total=2)
+    drawn = _drawn(model)
+    assert "Gira despacio la cabeza" in drawn
+    assert "Mira de frente a la cámara" not in drawn
+    assert "Quédate así" not in drawn
+
+
+def test_selfie_between_challenges_asks_to_look_front_again(es_models) -> None:
+    model = dataclasses.replace(es_models[State.SELFIE], challenge=None, guidance="face.look_straight",
+                                challenge_guidance="live.look_front", liveness_completed=1, liveness_total=2)
+    assert "Vuelve a mirar de frente" in _drawn(model)
+
+
+def test_selfie_before_the_challenges_shows_framing_advice(es_models) -> None:
+    model = dataclasses.replace(es_models[State.SELFIE], challenge=None, guidance="face.closer",
+                                challenge_guidance=None, liveness_completed=0, liveness_total=2)
+    assert "Acércate un poco a la cámara" in _drawn(model)
+
+
+# --- Cancel asks first once something of the citizen's was captured -----------------------------------------
+
+def _tap_label(runtime: UiRuntime, label: str, events: list) -> None:
+    from kiosk.ui.input import Pointer
+
+    target = next(t for t in reversed(runtime.last_targets) if t.is_enabled and t.label == label)
+    pos = target.rect.center
+    runtime.handle_pointer(Pointer("tap", pos, 1.0, start_pos=pos), events.append)
+
+
+@pytest.mark.parametrize("state", [State.REVIEW_DATA, State.SELFIE, State.SIGNATURE, State.CONFIRM])
+def test_cancel_after_the_card_asks_before_wiping(es_models, state) -> None:
+    # Seen live: one tap on Cancel (right beside Help) at the signature dropped card, selfie and all, at once.
+    from kiosk.flow import events as ev
+
+    runtime, surface, events = UiRuntime(), pygame.Surface((800, 480)), []
+    model = es_models[state]
+    runtime.render(surface, model, now_s=1.0)
+    _tap_label(runtime, "Cancelar", events)
+    assert events == []  # nothing wiped yet
+    runtime.render(surface, model, now_s=1.1)
+    drawn = " | ".join(r.text for r in runtime.last_texts)
+    assert "¿Quieres salir?" in drawn
+    _tap_label(runtime, "No, seguir", events)
+    runtime.render(surface, model, now_s=1.2)
+    assert events == [] and "¿Quieres salir?" not in " | ".join(r.text for r in runtime.last_texts)
+    _tap_label(runtime, "Cancelar", events)
+    runtime.render(surface, model, now_s=1.3)
+    _tap_label(runtime, "Sí, salir", events)
+    assert events == [ev.CancelRequested()]
+
+
+def test_cancel_before_the_card_leaves_at_once(es_models) -> None:
+    from kiosk.flow import events as ev
+
+    runtime, events = UiRuntime(), []
+    runtime.render(pygame.Surface((800, 480)), es_models[State.CHOOSE_PROCESS], now_s=1.0)
+    _tap_label(runtime, "Cancelar", events)
+    assert events == [ev.CancelRequested()]
+
+
+def test_the_leave_dialog_blocks_the_signature_pad(es_models) -> None:
+    from kiosk.ui.input import Pointer
+
+    runtime, surface, events = UiRuntime(), pygame.Surface((800, 480)), []
+    runtime.render(surface, es_models[State.SIGNATURE], now_s=1.0)
+    _tap_label(runtime, "Cancelar", events)
+    runtime.render(surface, es_models[State.SIGNATURE], now_s=1.1)
+    for kind, x in (("press", 200), ("move", 300), ("release", 400)):
+        runtime.handle_pointer(Pointer(kind, (x, 300), 1.2, start_pos=(200, 300)), events.append)
+    assert runtime.local.pad.strokes == []
+
+
+@pytest.mark.parametrize("size", [(800, 480), (720, 1280), (1024, 600), (1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("large_text", [False, True])
+def test_the_leave_dialog_fits_every_screen(size, lang, large_text) -> None:
+    pygame.font.init()
+    model = dataclasses.replace(sample_screen_models(lang)[State.SIGNATURE], large_text=large_text)
+    runtime, surface = UiRuntime(), pygame.Surface(size)
+    runtime.render(surface, model, now_s=1.0)
+    runtime.local.is_cancel_asked = True
+    runtime.render(surface, model, now_s=1.1)
+    theme = runtime.theme_for(size, model)
+    dialog = runtime.last_texts[-4:]  # heading, body and the two buttons' labels
+    for rec in dialog:
+        assert rec.is_fitted and surface.get_rect().contains(rec.rect), rec
+    blocker = max(i for i, t in enumerate(runtime.last_targets) if t.label == "dialog")
+    live = runtime.last_targets[blocker + 1:]  # on top of the blocker that swallows touches to the step
+    assert len(live) == 2 and all(min(t.rect.size) >= theme.min_touch_px for t in live)
+    assert all(surface.get_rect().contains(t.rect) for t in live)
