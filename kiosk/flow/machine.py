@@ -197,7 +197,8 @@ def _recapture(m: Machine, why: str) -> Result:
         return _refuse_card(m, why)
     s = dataclasses.replace(m.session, front=None, back=None, card_model=None, is_model_picked=False,
                             is_duplicate=False, card_attempts=attempts)
-    return _go(m, State.CARD_FRONT, session=s)
+    # the reason stays while the front is asked again, so the screen says why the card is wanted once more
+    return _go(m, State.CARD_FRONT, session=s, reason=why)
 
 
 def _check_duplicate(m: Machine) -> Result:
@@ -304,7 +305,7 @@ def _card_captured(m: Machine, e: ev.CardCaptured) -> Result:
     if r.refusal_reason:
         return _refuse_card(m, r.refusal_reason)
     if expected == "front":
-        return _go(m, State.CARD_BACK, session=dataclasses.replace(m.session, front=r))
+        return _go(m, State.CARD_BACK, session=dataclasses.replace(m.session, front=r), reason=None)
     s = dataclasses.replace(m.session, back=r, card_model=r.model, is_model_picked=False)
     m = m.with_(session=s)
     if r.model is None:

@@ -763,6 +763,18 @@ def test_screen_model_marks_a_name_the_mrz_cut() -> None:
     assert build_screen_model(m).review.full_name == "FERNANDEZ DE CORDOBA IBANEZ R…"
 
 
+@pytest.mark.parametrize(("state", "reject", "why"), [
+    (State.REVIEW_DATA, ev.DataRejected(), "card.data_rejected"),
+    (State.REVIEW_PHOTO, ev.PhotoRejected(), "card.photo_rejected"),
+])
+def test_the_card_asked_again_after_the_review_says_why(state, reject, why) -> None:
+    # Seen live: "Están mal" jumped back to "Muestra el frente de tu credencial" with no word of why.
+    m, _ = run(at(state), reject)
+    assert (m.state, build_screen_model(m).reason) == (State.CARD_FRONT, why)
+    m, _ = run(m, ev.CardCaptured(job=m.job, side="front", reading=front_reading()))
+    assert (m.state, m.reason) == (State.CARD_BACK, None)
+
+
 def test_screen_model_step_indicator() -> None:
     assert build_screen_model(at(State.PRIVACY_NOTICE)).step == 1
     assert build_screen_model(at(State.SIGNATURE)).step == 5

@@ -121,3 +121,24 @@ def test_the_leave_dialog_fits_every_screen(size, lang, large_text) -> None:
     live = runtime.last_targets[blocker + 1:]  # on top of the blocker that swallows touches to the step
     assert len(live) == 2 and all(min(t.rect.size) >= theme.min_touch_px for t in live)
     assert all(surface.get_rect().contains(t.rect) for t in live)
+
+
+@pytest.mark.parametrize(("reason", "said"), [("card.data_rejected", "Dijiste que los datos estaban mal"),
+                                              ("card.photo_rejected", "Dijiste que no era tu foto")])
+def test_card_front_says_why_it_asks_again(es_models, reason, said) -> None:
+    model = dataclasses.replace(es_models[State.CARD_FRONT], reason=reason)
+    assert said in _drawn(model)
+    assert said not in _drawn(es_models[State.CARD_FRONT])
+
+
+@pytest.mark.parametrize("size", [(800, 480), (720, 1280), (1024, 600), (1280, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_card_front_reason_fits(size, lang) -> None:
+    pygame.font.init()
+    base = sample_screen_models(lang)[State.CARD_FRONT]
+    for large_text in (False, True):
+        model = dataclasses.replace(base, reason="card.photo_rejected", large_text=large_text, language=lang)
+        runtime = UiRuntime()
+        runtime.render(pygame.Surface(size), model, now_s=1.0)
+        assert all(r.is_fitted for r in runtime.last_texts), [r.text for r in runtime.last_texts if not r.is_fitted]

@@ -18,7 +18,13 @@ def card_status(ctx: ScreenContext) -> tuple[str, bool]:
     return ctx.t("card.looking"), False
 
 
+#: Why the card is asked for again after the review ("the data are wrong", "not my photo").
+RECAPTURE_REASONS = ("card.data_rejected", "card.photo_rejected")
+
+
 def render(ctx: ScreenContext) -> None:
     status, ok = card_status(ctx)
-    capture_screen(ctx, ctx.t("card_front.title"), ctx.t("card_front.body"), guide="card", is_mirrored=False,
+    m = ctx.m
+    body = ctx.t(f"reason.{m.reason}") if m.reason in RECAPTURE_REASONS else ctx.t("card_front.body")
+    capture_screen(ctx, ctx.t("card_front.title"), body, guide="card", is_mirrored=False,
                    status=status, status_is_ok=ok, card_side="front")
