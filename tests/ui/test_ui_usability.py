@@ -142,3 +142,14 @@ def test_card_front_reason_fits(size, lang) -> None:
         runtime = UiRuntime()
         runtime.render(pygame.Surface(size), model, now_s=1.0)
         assert all(r.is_fitted for r in runtime.last_texts), [r.text for r in runtime.last_texts if not r.is_fitted]
+
+
+def test_spanish_speaks_to_women_and_men_alike() -> None:
+    # Seen live: "Estoy listo, tomar foto" (and the face pipeline's "Quédate quieto") address a man only.
+    import re
+
+    from kiosk.ui.i18n import catalogs
+
+    gendered = re.compile(r"\b(estoy list[oa]|quédate quiet[oa]|estás segur[oa])\b", re.IGNORECASE)
+    found = {k: v for k, v in catalogs()["es"].items() if gendered.search(v)}
+    assert not found, found
