@@ -26,6 +26,9 @@ from kiosk.ui.theme import Fonts, Theme, make_theme
 from kiosk.ui.widgets import LocalAction, Painter, PreviewBlitter, SignaturePad, Target, TextRecord
 
 MAX_PIN_DIGITS = 8
+#: A touch pressed this soon after a new screen appeared is the second half of a double tap meant for the screen
+#: before (the buttons that move on sit in the same corner): it is ignored, or "¿Es tu foto?" is skipped unseen.
+SETTLE_S = 0.4
 #: Screens shown once a session is over (the flow has wiped it): the UI forgets its caches there too.
 SESSION_END_STATES = frozenset({State.WELCOME, State.RECEIPT, State.FAILSAFE, State.OUT_OF_SERVICE})
 
@@ -36,7 +39,7 @@ class UiRuntime:
     ``min_ink`` (pad widths) and ``countdown_total_s`` come from the UI configuration.
     """
 
-    def __init__(self, *, min_ink: float = 0.8, countdown_total_s: float = 15.0) -> None:
+    def __init__(self, *, min_ink: float = 0.8, countdown_total_s: float = 15.0, settle_s: float = SETTLE_S) -> None:
         self.fonts = Fonts()
         self.blitter = PreviewBlitter()
         self.local = LocalState(pad=SignaturePad(min_ink=min_ink))
@@ -53,6 +56,9 @@ class UiRuntime:
         self._model_notice: str | None = None
         self._drag_anchor: tuple[float, int] | None = None
         self._last_activity_s = float("-inf")  # (press y, scroll at press) while dragging
+        self._settle_s = settle_s
+        self._shown_at_s = float("-inf")  # when the screen on show first appeared
+        self._press_t_s = float("-inf")  # when the touch in progress began
 
     def theme_for(self, size: tuple[int, int], model: ScreenModel) -> Theme:
         key = (size, model.high_contrast, model.large_text)
@@ -73,6 +79,7 @@ class UiRuntime:
             if model.state in SESSION_END_STATES:
                 self.forget_citizen()
             self.last_state = model.state
+            self._shown_at_s = now_s
         if model.notice != self._model_notice:
             self._model_notice = model.notice
             if model.notice == "signature.empty" and model.state == State.SIGNATURE:
@@ -119,6 +126,8 @@ class UiRuntime:
         PIN or drawing a signature stay inside the UI, yet they show the citizen is there (idle timer).
         """
         local = self.local
+        if pointer.kind == "press":
+            self._press_t_s = pointer.t_s
         if on_activity is not None and pointer.kind == "press" and local.state != State.IDLE_WARNING \
                 and pointer.t_s - self._last_activity_s >= 1.0:
             self._last_activity_s = pointer.t_s
@@ -151,6 +160,9 @@ class UiRuntime:
                 self._drag_anchor = None
         if pointer.kind != "tap":
             return
+        pressed_at = self._press_t_s if self._press_t_s != float("-inf") else pointer.t_s
+        if pressed_at < self._shown_at_s + self._settle_s:
+            return  # pressed on the screen before, or a double tap's second half: not meant for this screen
         target = self._target_at(pointer.pos)
         if target is None and local.state == State.IDLE_WARNING and not self._is_covered(pointer.pos):
             dispatch(ev.StillHereConfirmed())  # "if you do not touch the screen…": any touch counts

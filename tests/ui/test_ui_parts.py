@@ -211,7 +211,8 @@ def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
     def on_frame(index, disp, model) -> None:
         seen.append(model.state)
         clock.advance(1 / 30)
-        if index == 1:  # touch "Comenzar" like a finger would
+        if index == 1:  # touch "Comenzar" like a finger would, once the screen has settled
+            clock.advance(0.5)
             for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
                 pygame.event.post(pygame.event.Event(kind, x=x / 799, y=y / 479, finger_id=0, touch_id=1,
                                                      dx=0.0, dy=0.0))

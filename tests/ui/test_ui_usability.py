@@ -56,7 +56,9 @@ def _tap_label(runtime: UiRuntime, label: str, events: list) -> None:
 
     target = next(t for t in reversed(runtime.last_targets) if t.is_enabled and t.label == label)
     pos = target.rect.center
-    runtime.handle_pointer(Pointer("tap", pos, 1.0, start_pos=pos), events.append)
+    # a finger on a screen shown for a while (renders are at t ≈ 1 s): press, release, tap
+    for kind in ("press", "release", "tap"):
+        runtime.handle_pointer(Pointer(kind, pos, 10.0, start_pos=pos), events.append)
 
 
 @pytest.mark.parametrize("state", [State.REVIEW_DATA, State.SELFIE, State.SIGNATURE, State.CONFIRM])
@@ -153,3 +155,24 @@ def test_spanish_speaks_to_women_and_men_alike() -> None:
     gendered = re.compile(r"\b(estoy list[oa]|quédate quiet[oa]|estás segur[oa])\b", re.IGNORECASE)
     found = {k: v for k, v in catalogs()["es"].items() if gendered.search(v)}
     assert not found, found
+
+
+def test_a_double_tap_does_not_skip_the_next_screen(es_models) -> None:
+    # Seen live: a double tap on "Sí, están bien" also hit "Sí, es mi foto" (same corner) 150 ms later, and the
+    # citizen never saw the photo check.
+    from kiosk.flow import events as ev
+    from kiosk.ui.input import Pointer
+
+    runtime, surface, events = UiRuntime(), pygame.Surface((800, 480)), []
+    runtime.render(surface, es_models[State.REVIEW_DATA], now_s=5.0)
+    pos = next(t.rect.center for t in runtime.last_targets if t.action == ev.DataConfirmed())
+    for kind in ("press", "release", "tap"):
+        runtime.handle_pointer(Pointer(kind, pos, 7.0, start_pos=pos), events.append)
+    runtime.render(surface, es_models[State.REVIEW_PHOTO], now_s=7.02)
+    assert any(t.action == ev.PhotoConfirmed() and t.rect.collidepoint(pos) for t in runtime.last_targets)
+    for kind in ("press", "release", "tap"):  # the second tap of the double tap
+        runtime.handle_pointer(Pointer(kind, pos, 7.15, start_pos=pos), events.append)
+    assert events == [ev.DataConfirmed()]
+    for kind in ("press", "release", "tap"):  # a deliberate tap once the photo is on show
+        runtime.handle_pointer(Pointer(kind, pos, 8.5, start_pos=pos), events.append)
+    assert events == [ev.DataConfirmed(), ev.PhotoConfirmed()]
