@@ -63,6 +63,11 @@ class StartPressed:
 
 
 @dataclass(frozen=True)
+class BackRequested:
+    """The citizen touched "Volver" on the aspirant list: the process was the wrong one, choose it again."""
+
+
+@dataclass(frozen=True)
 class LanguageChosen:
     language: str  # 'es' | 'en'
 

@@ -279,6 +279,12 @@ def _aspirant_chosen(m: Machine, e: ev.AspirantChosen) -> Result:
     return _go(m, State.PRIVACY_NOTICE, session=dataclasses.replace(m.session, aspirant_id=e.aspirant_id))
 
 
+def _back_to_processes(m: Machine, e: ev.BackRequested) -> Result:
+    if len(m.settings.processes) < 2:
+        return m, ()  # the aspirant list is the first step: there is nothing to go back to
+    return _go(m, State.CHOOSE_PROCESS, session=dataclasses.replace(m.session, process_id=None))
+
+
 def _consent(m: Machine, e: ev.ConsentGiven) -> Result:
     return _go(m, State.CARD_FRONT, (fx.AuditNote(kind="consent.given"),),
                session=dataclasses.replace(m.session, consent_at_s=m.now_s))
@@ -458,6 +464,7 @@ TRANSITIONS: dict[tuple[State, type], Handler] = {
     (State.OPERATOR_PIN, ev.OperatorPinChecked): _pin_checked,
     (State.CHOOSE_PROCESS, ev.ProcessChosen): _process_chosen,
     (State.CHOOSE_ASPIRANT, ev.AspirantChosen): _aspirant_chosen,
+    (State.CHOOSE_ASPIRANT, ev.BackRequested): _back_to_processes,
     (State.PRIVACY_NOTICE, ev.ConsentGiven): _consent,
     (State.PRIVACY_NOTICE, ev.ConsentDeclined): _consent_declined,
     (State.CARD_FRONT, ev.CardGuidance): _card_guidance,

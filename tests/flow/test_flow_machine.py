@@ -298,6 +298,7 @@ TABLE: list[tuple[str, State, Make, State, tuple[type, ...]]] = [
     ("aspirant", State.CHOOSE_ASPIRANT, lambda m: ev.AspirantChosen("asp-muestra-2"), State.PRIVACY_NOTICE, ()),
     ("aspirant unknown", State.CHOOSE_ASPIRANT, lambda m: ev.AspirantChosen("prom-muestra-1"),
      State.CHOOSE_ASPIRANT, ()),
+    ("back to processes", State.CHOOSE_ASPIRANT, lambda m: ev.BackRequested(), State.CHOOSE_PROCESS, ()),
     ("consent", State.PRIVACY_NOTICE, lambda m: ev.ConsentGiven(), State.CARD_FRONT, (fx.StartCardCapture,)),
     ("decline", State.PRIVACY_NOTICE, lambda m: ev.ConsentDeclined(), State.WELCOME, (fx.WipeSession,)),
     ("front", State.CARD_FRONT, lambda m: ev.CardCaptured(job=m.job, side="front", reading=front_reading()),
@@ -773,6 +774,20 @@ def test_the_card_asked_again_after_the_review_says_why(state, reject, why) -> N
     assert (m.state, build_screen_model(m).reason) == (State.CARD_FRONT, why)
     m, _ = run(m, ev.CardCaptured(job=m.job, side="front", reading=front_reading()))
     assert (m.state, m.reason) == (State.CARD_BACK, None)
+
+
+def test_back_from_the_aspirants_forgets_the_process_and_only_when_there_is_a_choice() -> None:
+    # Seen live: a citizen who tapped the wrong process could only Cancel and start again.
+    m, _ = run(at(State.CHOOSE_ASPIRANT), ev.BackRequested())
+    assert (m.state, m.session.process_id) == (State.CHOOSE_PROCESS, None)
+    m, _ = run(m, ev.ProcessChosen(m.settings.processes[0].id))
+    assert m.state == State.CHOOSE_ASPIRANT
+    one = settings(processes=settings().processes[:1])
+    m = new_machine(one, now_s=T0)
+    m, _ = run(m, ev.StartPressed())
+    assert m.state == State.CHOOSE_ASPIRANT  # the only process was chosen for the citizen
+    m2, out = step(m, ev.BackRequested())
+    assert (m2.state, out) == (State.CHOOSE_ASPIRANT, ())
 
 
 def test_screen_model_step_indicator() -> None:

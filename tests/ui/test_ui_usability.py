@@ -176,3 +176,17 @@ def test_a_double_tap_does_not_skip_the_next_screen(es_models) -> None:
     for kind in ("press", "release", "tap"):  # a deliberate tap once the photo is on show
         runtime.handle_pointer(Pointer(kind, pos, 8.5, start_pos=pos), events.append)
     assert events == [ev.DataConfirmed(), ev.PhotoConfirmed()]
+
+
+def test_the_aspirant_list_has_a_way_back_when_there_was_a_process_choice(es_models) -> None:
+    from kiosk.flow import events as ev
+
+    runtime = UiRuntime()
+    model = es_models[State.CHOOSE_ASPIRANT]
+    assert len(model.processes) > 1
+    runtime.render(pygame.Surface((800, 480)), model, now_s=1.0)
+    back = [t for t in runtime.last_targets if t.is_enabled and t.action == ev.BackRequested()]
+    assert len(back) == 1 and back[0].label == "Volver"
+    alone = dataclasses.replace(model, processes=model.processes[:1])
+    runtime.render(pygame.Surface((800, 480)), alone, now_s=2.0)
+    assert not any(t.action == ev.BackRequested() for t in runtime.last_targets)

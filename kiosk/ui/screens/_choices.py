@@ -8,14 +8,20 @@ from typing import Any
 
 import pygame
 
+from kiosk.ui.layout import footer_buttons
 from kiosk.ui.screens._base import ScreenContext, arrow, begin, title
 from kiosk.ui.widgets import LocalAction
 
 
-def choice_list(ctx: ScreenContext, heading: str, sub: str, items: Sequence[tuple[str, str, Any]]) -> None:
-    """Items are (label, sublabel, action). Rows are at least one touch target high; Up/Down when they overflow."""
+def choice_list(ctx: ScreenContext, heading: str, sub: str, items: Sequence[tuple[str, str, Any]], *,
+                back: Any = None) -> None:
+    """Items are (label, sublabel, action). Rows are at least one touch target high; Up/Down when they overflow.
+    ``back``: the action of a "Volver" button in the footer's left corner (None: no footer)."""
     p, th, local = ctx.p, ctx.theme, ctx.local
-    layout = begin(ctx, has_footer=False)
+    layout = begin(ctx, has_footer=back is not None)
+    if back is not None:
+        left = footer_buttons(th, layout.footer, 2)[0]  # where "go back" sits on every step (left)
+        p.button(left, ctx.t("btn.back"), back, kind="secondary", icon="back")
     area = title(ctx, layout.body, heading, sub, max_title_frac=0.3)
     row_h = max(th.min_touch_px + th.px(16), th.px(84) if not th.is_large_text else th.px(104))
     if th.is_portrait:  # narrow lines: give the names room for two lines at full size

@@ -11,4 +11,6 @@ def render(ctx: ScreenContext) -> None:
     lang = ctx.m.language
     items = [(a.name, a.office.get(lang) or a.office.get("es", ""), ev.AspirantChosen(a.id))
              for a in ctx.m.aspirants]
-    choice_list(ctx, ctx.t("aspirant.title"), ctx.t("aspirant.body"), items)
+    # a wrong process is the likeliest slip on the way in: let the citizen go back rather than cancel everything
+    back = ev.BackRequested() if len(ctx.m.processes) > 1 else None
+    choice_list(ctx, ctx.t("aspirant.title"), ctx.t("aspirant.body"), items, back=back)
