@@ -146,7 +146,7 @@ class UIConfig:
     capture_timeout_s: float = _f(120.0, min=10.0, max=1800.0,
                                   doc="a camera step with no capture for this long asks '¿Sigues ahí?' even when "
                                       "the camera keeps seeing something card- or face-like")
-    signature_min_ink: float = _f(0.8, min=0.05, max=10.0, doc="least ink a signature needs, in pad widths of stroke")
+    signature_min_ink: float = _f(0.5, min=0.05, max=10.0, doc="least ink a signature needs, in pad widths of stroke")
     frame_rate_fps: float = _f(30.0, min=5.0, max=120.0, doc="UI frames per second (the camera has its own rate)")
 
 
@@ -154,7 +154,8 @@ class UIConfig:
 class SupportConfig:
     phone: str = _f("800 433 2000", doc="support centre phone shown on the help screen")
     email: str = _f("soporte@example.invalid")
-    hours: str = _f("Lunes a viernes 9:00–18:00")
+    hours: str = _f("Lunes a viernes 9:00–18:00", doc="support hours as shown in Spanish")
+    hours_en: str = _f("Monday to Friday 9:00–18:00", doc="support hours as shown in English")
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ class FlowSettings:
             capture_timeout_s=ui.capture_timeout_s,
             language=ui.language, high_contrast=ui.high_contrast, large_text=ui.large_text, voice=ui.voice,
             accepted_models=tuple(cfg.credential.accepted_models),
-            support={"phone": cfg.support.phone, "email": cfg.support.email, "hours": cfg.support.hours},
+            support={"phone": cfg.support.phone, "email": cfg.support.email, "hours": cfg.support.hours,
+                     "hours_en": cfg.support.hours_en},
         )
 
 

@@ -156,5 +156,13 @@ def build_screen_model(m: Machine) -> ScreenModel:
         attempts_left=max(0, m.settings.max_match_attempts - m.session.match_attempts),
         pin_attempts_left=m.pin_attempts_left if st == State.OPERATOR_PIN else None,
         is_duplicate=m.session.is_duplicate, help_return=m.resume if st == State.HELP else None,
-        support=dict(m.settings.support),
+        support=_support_for(m.settings.support, m.language),
     )
+
+
+def _support_for(support: Mapping[str, str], language: str) -> dict[str, str]:
+    """The support contacts with the hours in the citizen's language (phone and e-mail need no translation)."""
+    out = {k: v for k, v in support.items() if not k.startswith("hours")}
+    hours = support.get(f"hours_{language}") or support.get("hours", "")
+    out["hours"] = hours
+    return out

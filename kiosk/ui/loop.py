@@ -48,7 +48,7 @@ class Controller(Protocol):
 
 def runtime_from_config(ui_cfg: Any) -> UiRuntime:
     """A UiRuntime with the UI configuration's signature and countdown settings (defaults when absent)."""
-    return UiRuntime(min_ink=float(getattr(ui_cfg, "signature_min_ink", 0.8)),
+    return UiRuntime(min_ink=float(getattr(ui_cfg, "signature_min_ink", 0.5)),
                      countdown_total_s=float(getattr(ui_cfg, "idle_countdown_s", 15.0)))
 
 

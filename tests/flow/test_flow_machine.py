@@ -820,3 +820,13 @@ def test_a_camera_that_keeps_seeing_something_cannot_hold_the_kiosk_for_ever() -
     assert m.state == State.IDLE_WARNING and m.resume == State.CARD_FRONT
     m, out = step(m, ev.StillHereConfirmed())
     assert m.state == State.CARD_FRONT and m.step_started_s == m.now_s
+
+
+def test_help_shows_the_support_hours_in_the_citizens_language() -> None:
+    s = dataclasses.replace(settings(), support={"phone": "800 1", "email": "a@b.invalid",
+                                                 "hours": "Lunes 9–18", "hours_en": "Monday 9–18"})
+    m = new_machine(s, now_s=T0)
+    m, _ = run(m, ev.HelpRequested())
+    assert build_screen_model(m).support == {"phone": "800 1", "email": "a@b.invalid", "hours": "Lunes 9–18"}
+    m, _ = run(m, ev.LanguageChosen("en"))
+    assert build_screen_model(m).support["hours"] == "Monday 9–18"
