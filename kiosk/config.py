@@ -87,7 +87,7 @@ class VisionConfig:
                                     doc="an unchecked MRZ cell matching its glyph below this needs the wide margin")
     mrz_weak_cell_margin: float = _f(0.1, min=0.0, max=1.0,
                                      doc="margin over the runner-up needed by such a weakly matching cell")
-    mrz_min_margin: float = _f(0.06, min=0.0, max=1.0,
+    mrz_min_margin: float = _f(0.03, min=0.0, max=1.0,
                                doc="margin over the runner-up symbol needed on MRZ cells no check digit covers")
     photocopy_chroma_max: float = _f(30.0, min=0.0, max=255.0,
                                      doc="98th-percentile colour of the card (0-255) below which it looks photocopied")

@@ -53,6 +53,10 @@ def decide(scores: np.ndarray | None, cfg: VisionConfig, today: date | None = No
     # On cells no check digit protects, a glyph that matches its symbol only moderately well must beat the
     # runner-up by a wide margin: every wrong name letter seen in the benchmark was such a cell.
     weak = UNCHECKED_CELLS & (chosen < cfg.mrz_confident_score) & (margin < cfg.mrz_weak_cell_margin)
+    # A smeared 'M' reads as 'K' (every wrong name accepted in the benchmark at a 0.03 margin was that), and
+    # 'K' is rare in Mexican names: a name 'K' must win clearly.
+    is_k = np.array([[ch == "K" for ch in line] for line in lines])
+    weak |= UNCHECKED_CELLS & is_k & (margin < cfg.mrz_weak_cell_margin)
     base = {"lines": lines, "min_score": min_score, "min_unchecked_margin": min_margin, "n_reads": n_reads}
     try:
         parsed = parse_td1(lines, today=today)
