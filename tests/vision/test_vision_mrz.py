@@ -139,3 +139,17 @@ def test_name_line_structure() -> None:
     assert _is_plausible_name_line("VILLASENOR<ORDONEZ<<OSCAR<ULIS")  # cut at 30
     assert not _is_plausible_name_line("RIA<JOSE<<<<<<<<<<<<<<<MJLLLLL")  # letters after the fillers
     assert not _is_plausible_name_line("<ANA<<<<<<<<<<<<<<<<<<<<<<<<<<")
+
+
+def test_a_name_k_must_win_clearly() -> None:
+    s = sample("easy", 0)
+    scores = classify_cells(_gray(s.back_card)).scores.copy()  # type: ignore[union-attr]
+    line3 = s.label["mrz_lines"][2]
+    col = next(i for i, ch in enumerate(line3) if ch.isalpha())
+    scores[2, col, :] = 0.3
+    scores[2, col, ALPHABET.index("K")] = 0.95  # confident, but only 0.05 over an 'M'
+    scores[2, col, ALPHABET.index("M")] = 0.90
+    d = decide(scores, CFG, TODAY)
+    assert not d.is_accepted and d.reason == "mrz.low_confidence"
+    scores[2, col, ALPHABET.index("M")] = 0.70  # now a clear 'K': accepted as read (names have no check)
+    assert decide(scores, CFG, TODAY).is_accepted
