@@ -46,7 +46,10 @@ def colour_extent(card_bgr: np.ndarray) -> float:
     small = cv2.resize(card_bgr, (256, 162), interpolation=cv2.INTER_AREA).astype(np.float32)
     means = small.reshape(-1, 3).mean(axis=0) + 1e-3
     small *= means.mean() / means
-    return float(np.percentile(small.max(axis=2) - small.min(axis=2), 98))
+    b, g, r = cv2.split(small)  # OpenCV's per-plane max/min and a partial sort: a third faster than numpy's
+    chroma = (cv2.max(cv2.max(b, g), r) - cv2.min(cv2.min(b, g), r)).ravel()
+    k = int(round(0.98 * (chroma.size - 1)))
+    return float(np.partition(chroma, k)[k])
 
 
 def black_level(card_gray: np.ndarray) -> float:
@@ -137,10 +140,14 @@ def _screen_score(bezel_ratio: float | None, stripes: float, black: float, cfg: 
     """Screen score (0..1) and flag from three cues, any one of which is enough when strong:
     a black bezel ring (its 10th percentile below ~13 % of the card's white; genuine cards on the darkest
     desks stay ≥ 15.6 %, phones ≤ 14.5 % on 95 % of the calibration scenes), subpixel stripe peaks, and a
-    weaker bezel backed by a raised black level (a backlight's floor) — two independent cues together."""
+    weaker bezel backed by a raised black level (a backlight's floor) — two independent cues together: the
+    darker the ring, the less raised the black needs to be. Genuine cards with a ring under 20 % of their
+    white measured black levels ≤ 35 on the calibration set (their best score there: 0.24)."""
     bezel = 0.0 if bezel_ratio is None else _ramp(bezel_ratio, BEZEL_RATIO_MAX + 0.05, BEZEL_RATIO_MAX - 0.05)
     moire = _ramp(stripes, 20.0, 32.0)
-    weak_bezel = 0.0 if bezel_ratio is None else _ramp(bezel_ratio, 0.17, 0.13)
-    backlight = _ramp(black, 15.0, 35.0)
-    score = max(bezel, moire, min(weak_bezel, backlight))
+    backed = 0.0
+    if bezel_ratio is not None:
+        backed = max(min(_ramp(bezel_ratio, 0.17, 0.13), _ramp(black, 15.0, 35.0)),
+                     min(_ramp(bezel_ratio, 0.20, 0.15), _ramp(black, 35.0, 50.0)))
+    score = max(bezel, moire, backed)
     return score, score >= cfg.screen_score_min
