@@ -2,9 +2,10 @@
 
 - ``photocopy``: no colour. A genuine card always has strongly coloured parts (printed banners, photo,
   signature ink), so the 98th percentile of its chroma is high; a photocopy's is only the camera's tint.
-- ``screen``: a phone or monitor replay. The card is framed by a dark bezel, and the subpixel stripes leave a
-  periodic colour pattern (isolated peaks in the spectrum of the red-minus-blue plane). Its black is never
-  black either (measured, not scored: a card's own ink is not black everywhere).
+- ``screen``: a phone or monitor replay. The card is framed by a black bezel (judged relative to the card's
+  white, so a dim card on a dark desk is not a screen), and the subpixel stripes leave a periodic colour
+  pattern (isolated peaks in the spectrum of the red-minus-blue plane). Its black is never black either (the
+  backlight's floor): not enough alone (a card's own ink is not black everywhere), but it backs a weaker bezel.
 - ``blank``: a card-shaped sheet without print.
 - ``no_face`` (front only) and ``front_back_mismatch`` (pair check) are added by :mod:`kiosk.vision.document`.
 Scores are 0..1, higher = more suspicious; a flag is raised when a score passes its configured threshold.
