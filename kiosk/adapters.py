@@ -94,8 +94,12 @@ class _CardCapture:
 
     def feed(self, frame: Any) -> FeedResult:
         g = self._auto.feed(frame)
+        outline = None
+        if g.detection is not None:
+            h, w = frame.image.shape[:2]
+            outline = tuple((float(x) / w, float(y) / h) for x, y in g.detection.corners)
         return FeedResult(guidance=g.guidance, progress=g.progress, is_ready=g.is_ready,
-                          is_card_present=g.detection is not None)
+                          is_card_present=g.detection is not None, card_outline=outline)
 
     def reset(self) -> None:
         self._auto.reset()

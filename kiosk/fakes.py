@@ -21,13 +21,15 @@ from kiosk.workers import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, S
 @dataclass
 class FakeVision:
     """Auto-captures after ``frames_to_ready`` previews; the still gives ``front``/``back`` readings
-    (``None`` results in ``unreadable_stills`` first)."""
+    (``None`` results in ``unreadable_stills`` first). Every preview reports ``card_outline`` (fractions of the
+    frame) as the card found."""
 
     front: ev.CardReading
     back: ev.CardReading
     frames_to_ready: int = 3
     unreadable_stills: int = 0
     refusal_for_model: dict[str, str | None] = field(default_factory=dict)
+    card_outline: tuple[tuple[float, float], ...] | None = ((0.2, 0.25), (0.8, 0.25), (0.8, 0.75), (0.2, 0.75))
     stills_analysed: int = 0
 
     def new_capture(self, side: str, front_context: Any) -> _FakeCapture:
@@ -47,7 +49,8 @@ class _FakeCapture:
         self._seen += 1
         progress = min(1.0, self._seen / self._o.frames_to_ready)
         return FeedResult(guidance=None if progress >= 0.5 else "card.hold_still", progress=progress,
-                          is_ready=progress >= 1.0, is_card_present=True)
+                          is_ready=progress >= 1.0, is_card_present=True,
+                          card_outline=self._o.card_outline)
 
     def reset(self) -> None:
         self._seen = 0

@@ -42,12 +42,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FeedResult:
-    """One preview judged for auto-capture."""
+    """One preview judged for auto-capture. ``card_outline``: the card's corners (TL, TR, BR, BL) as fractions
+    of the frame's width and height, when one was found, so the screen can draw it over the preview."""
 
     guidance: str | None
     progress: float
     is_ready: bool
     is_card_present: bool
+    card_outline: tuple[tuple[float, float], ...] | None = None
+
+
+@dataclass(frozen=True)
+class PreviewView:
+    """What the screen shows of one preview frame: the image (same ``image``/``index``/``timestamp_s`` as the
+    camera's Frame) and, during a card step, the outline found in that very frame (None when none was)."""
+
+    image: Any
+    timestamp_s: float
+    index: int
+    card_outline: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -233,8 +246,9 @@ class CameraWorker:
         if self.director is not None:
             self.director.on_session_end()
 
-    def latest_preview(self) -> Any:
-        """The newest preview Frame while a capture runs, else None. Never blocks."""
+    def latest_preview(self) -> PreviewView | None:
+        """The newest preview while a capture runs (with the card outline found in it), else None. Never
+        blocks."""
         return self._preview
 
     @property
@@ -280,7 +294,8 @@ class CameraWorker:
             if not self._camera.is_running:
                 self._camera.start()
             frame = self._camera.latest_preview(timeout_s=self._preview_timeout_s)
-            self._preview = frame
+            if task.kind != "card":
+                self._preview = PreviewView(frame.image, frame.timestamp_s, frame.index)
             if task.kind == "card":
                 self._step_card(task, frame)
             else:
@@ -304,6 +319,8 @@ class CameraWorker:
         if task.capture is None:
             raise RuntimeError("card task without a capture")
         fed = task.capture.feed(frame)
+        # published after the analysis so the outline drawn is the one of the frame shown
+        self._preview = PreviewView(frame.image, frame.timestamp_s, frame.index, fed.card_outline)
         self._post(task, ev.CardGuidance(job=task.job, guidance=fed.guidance, progress=fed.progress,
                                          is_card_present=fed.is_card_present))
         if not fed.is_ready:

@@ -49,6 +49,7 @@ class Palette:
     on_disabled: RGB
     guide: RGB            # camera overlay guide (card outline, face oval)
     guide_ok: RGB
+    guide_found: RGB      # the card the camera found, while a check still fails
     ink: RGB              # signature ink
     pad: RGB              # signature pad background
 
@@ -58,7 +59,7 @@ NORMAL = Palette(
     primary=(0, 94, 84), on_primary=(255, 255, 255), secondary=(226, 232, 236), on_secondary=(28, 32, 38),
     danger=(168, 36, 36), on_danger=(255, 255, 255), success=(22, 120, 60), warning=(176, 96, 0),
     outline=(150, 156, 164), disabled=(200, 203, 207), on_disabled=(80, 84, 90), guide=(255, 255, 255),
-    guide_ok=(80, 220, 120), ink=(10, 30, 110), pad=(255, 255, 255),
+    guide_ok=(80, 220, 120), guide_found=(255, 190, 40), ink=(10, 30, 110), pad=(255, 255, 255),
 )
 
 HIGH_CONTRAST = Palette(
@@ -66,7 +67,7 @@ HIGH_CONTRAST = Palette(
     primary=(255, 230, 0), on_primary=(0, 0, 0), secondary=(0, 0, 0), on_secondary=(255, 255, 255),
     danger=(255, 120, 120), on_danger=(0, 0, 0), success=(120, 255, 120), warning=(255, 230, 0),
     outline=(255, 255, 255), disabled=(60, 60, 60), on_disabled=(255, 255, 255), guide=(255, 230, 0),
-    guide_ok=(120, 255, 120), ink=(0, 0, 0), pad=(255, 255, 255),
+    guide_ok=(120, 255, 120), guide_found=(0, 220, 255), ink=(0, 0, 0), pad=(255, 255, 255),
 )
 
 # font roles → size in units (1 unit = 1 px on the 800×480 panel)

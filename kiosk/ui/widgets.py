@@ -479,12 +479,34 @@ def face_guide_rect(media: pygame.Rect) -> pygame.Rect:
     return r
 
 
+def preview_point(media: pygame.Rect, frame_size: tuple[int, int], point: tuple[float, float], *,
+                  is_mirrored: bool = False) -> tuple[int, int]:
+    """Where ``point`` (fractions of the camera frame's width and height) lands in ``media``, given that
+    :class:`PreviewBlitter` centre-crops the frame to the box's shape and may mirror it."""
+    w, h = frame_size
+    want = media.width / max(1, media.height)
+    x, y = point[0] * w, point[1] * h
+    if w / max(1, h) > want:  # wider than the box: the sides were cropped
+        cw = h * want
+        x, w = x - (w - cw) / 2, cw
+    else:
+        ch = w / want
+        y, h = y - (h - ch) / 2, ch
+    fx, fy = x / max(1e-6, w), y / max(1e-6, h)
+    if is_mirrored:
+        fx = 1.0 - fx
+    return round(media.left + fx * media.width), round(media.top + fy * media.height)
+
+
 def draw_preview(p: Painter, media: pygame.Rect, blitter: PreviewBlitter, image_bgr: np.ndarray | None, *,
                  guide: str, is_ok: bool = False, progress: float | None = None, is_mirrored: bool = False,
-                 frame_key: Any = None, t_s: float = 0.0) -> None:
+                 frame_key: Any = None, t_s: float = 0.0,
+                 card_outline: tuple[tuple[float, float], ...] | None = None) -> None:
     """The live preview in ``media`` with an overlay guide ('card' or 'face') and the capture progress.
 
-    Without an image (camera starting), a dark box with a spinner.
+    ``card_outline``: the card found in this frame (corners as fractions of the frame), drawn over it so the
+    citizen sees the kiosk has the card — in the 'ready' colour once every check passes. Without an image
+    (camera starting), a dark box with a spinner.
     """
     pal = p.palette
     if image_bgr is not None:
@@ -509,6 +531,13 @@ def draw_preview(p: Painter, media: pygame.Rect, blitter: PreviewBlitter, image_
                                (g.right, g.bottom, -1, -1)):
             pygame.draw.line(p.surface, colour, (cx, cy), (cx + dx * arm, cy), width * 2)
             pygame.draw.line(p.surface, colour, (cx, cy), (cx, cy + dy * arm), width * 2)
+        if card_outline is not None and image_bgr is not None and len(card_outline) == 4:
+            size = (int(image_bgr.shape[1]), int(image_bgr.shape[0]))
+            pts = [preview_point(media, size, c, is_mirrored=is_mirrored) for c in card_outline]
+            clip = p.surface.get_clip()
+            p.surface.set_clip(media)  # a card half out of the frame must not paint over the panel
+            pygame.draw.polygon(p.surface, pal.guide_ok if is_ok else pal.guide_found, pts, width=width)
+            p.surface.set_clip(clip)
     elif guide == "face":
         pygame.draw.ellipse(p.surface, colour, g, width=width)
     if progress is not None and progress > 0:

@@ -146,3 +146,19 @@ def test_a_back_without_a_readable_mrz_asks_for_the_model_on_the_last_still(face
     assert capture.analyse_still(blank, 1, False).reading is None
     last = capture.analyse_still(blank, 4, True)
     assert last.reading is not None and last.reading.model is None and last.reading.refusal_reason is None
+
+
+def test_a_preview_reports_where_the_card_is_for_the_screen() -> None:
+    import cv2
+
+    from kiosk.camera.base import Frame
+
+    _, scene = _scene("back")
+    preview = cv2.resize(scene, (640, 480), interpolation=cv2.INTER_AREA)
+    capture = _adapter().new_capture("back", None)
+    fed = capture.feed(Frame(preview, 0.0, 1))
+    assert fed.is_card_present and fed.card_outline is not None
+    (x0, y0), (x1, _), (_, y2), _ = fed.card_outline
+    assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y2 <= 1 and x1 - x0 > 0.3  # a card of an easy scene: large, in frame
+    blank = capture.feed(Frame(np.full((480, 640, 3), 90, np.uint8), 0.1, 2))
+    assert not blank.is_card_present and blank.card_outline is None

@@ -354,3 +354,15 @@ def test_threaded_workers_capture_and_stop_the_camera_themselves() -> None:
     finally:
         worker.close()
         jobs.close()
+
+
+def test_the_preview_shown_carries_the_outline_found_in_that_frame() -> None:
+    rig = Rig()
+    rig.to_card_front()
+    rig.frames(1)
+    shown = rig.controller.preview()
+    assert shown is not None and shown.image.shape == (480, 640, 3)
+    assert shown.card_outline == rig.vision.card_outline
+    rig.vision.card_outline = None  # the card left the frame: the next preview shows no outline
+    rig.frames(1)
+    assert rig.controller.preview().card_outline is None

@@ -339,3 +339,42 @@ def test_camera_screens_draw_the_same_from_their_cache(state) -> None:
     runtime.render(second, model, preview=moved, now_s=1.1)
     assert pygame.image.tobytes(first, "RGB") != pygame.image.tobytes(second, "RGB")
     assert tuple(first.get_at((700, 1270))) == tuple(second.get_at((700, 1270)))
+
+
+@pytest.mark.parametrize("is_mirrored", [False, True])
+def test_preview_point_follows_the_blitters_crop_and_mirror(is_mirrored: bool) -> None:
+    from kiosk.ui.widgets import PreviewBlitter, preview_point
+
+    # A 640×480 frame with one white pixel block, shown in a 3:4 portrait box (sides cropped) and in a
+    # 4:3 box: the point must land where the blitter put the block.
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[300:310, 400:410] = 255
+    for size in ((300, 400), (400, 300)):
+        media = pygame.Rect(20, 30, *size)
+        surf = PreviewBlitter().surface_for(frame, media.size, is_mirrored=is_mirrored)
+        x, y = preview_point(media, (640, 480), (405 / 640, 305 / 480), is_mirrored=is_mirrored)
+        assert tuple(surf.get_at((x - media.left, y - media.top)))[:3] == (255, 255, 255), (size, x, y)
+
+
+def test_the_card_outline_found_is_drawn_over_the_preview() -> None:
+    from kiosk.ui.runtime import UiRuntime
+    from kiosk.workers import PreviewView
+
+    model = sample_screen_models("es")[State.CARD_FRONT]
+    image = np.zeros((480, 640, 3), np.uint8)
+    outline = ((0.2, 0.25), (0.8, 0.25), (0.8, 0.75), (0.2, 0.75))
+    runtime = UiRuntime()
+    plain, with_card = pygame.Surface((800, 480)), pygame.Surface((800, 480))
+    runtime.render(plain, model, preview=PreviewView(image, 0.0, 1), now_s=1.0)
+    runtime.render(with_card, model, preview=PreviewView(image, 0.0, 2, outline), now_s=1.0)
+    diff = pygame.surfarray.array3d(plain).astype(int) - pygame.surfarray.array3d(with_card).astype(int)
+    changed = np.argwhere(np.abs(diff).sum(axis=2) > 0)
+    assert len(changed) > 100  # the outline was drawn
+    # ... and only inside the preview box, along the quad's mid-top edge among other places
+    from kiosk.ui.screens._capture import _split
+    from kiosk.ui.widgets import preview_point
+
+    media, _ = _split(types.SimpleNamespace(theme=runtime.theme_for((800, 480), model)), "card")
+    assert media.collidepoint(*changed.min(axis=0)) and media.collidepoint(*changed.max(axis=0))
+    x, y = preview_point(media, (640, 480), (0.5, 0.25))
+    assert np.abs(diff[x, y]).sum() > 0

@@ -42,7 +42,8 @@ def capture_screen(ctx: ScreenContext, heading: str, instructions: str, *, guide
     image = getattr(frame, "image", None)
     draw_preview(p, media, ctx.blitter, image, guide=guide, is_ok=status_is_ok,
                  progress=m.progress if guide == "card" else None, is_mirrored=is_mirrored,
-                 frame_key=getattr(frame, "index", None), t_s=ctx.now_s)
+                 frame_key=getattr(frame, "index", None), t_s=ctx.now_s,
+                 card_outline=getattr(frame, "card_outline", None) if guide == "card" else None)
 
 
 def _split(ctx: ScreenContext, guide: str) -> tuple[pygame.Rect, pygame.Rect]:
