@@ -9,8 +9,9 @@ two cards, black frame, ...) come back as results with a guidance code, never as
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,7 +25,12 @@ from kiosk.credential.mrz import MrzParse
 from kiosk.errors import ImageError
 from kiosk.vision.card_detect import CardDetection, detect_cards
 from kiosk.vision.fraud import FraudReport, assess_fraud
-from kiosk.vision.mrz_locate import locate_and_rectify
+from kiosk.vision.mrz_locate import (
+    anchor_card,
+    anchor_on_outline,
+    locate_and_rectify,
+    rectify_from_homography,
+)
 from kiosk.vision.mrz_read import MrzCells, classify_cells, looks_like_td3
 from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
 from kiosk.vision.quality import CardQuality, assess_card
@@ -147,6 +153,28 @@ def _rescaled_read(still_bgr: np.ndarray, corners: np.ndarray, first: MrzCells) 
     return dataclasses.replace(first, scores=np.mean(np.stack(scores), axis=0).astype(np.float32))
 
 
+def _lazy_locate(still_bgr: np.ndarray, found: list[CardDetection]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The MRZ found in turned copies of the still (see :func:`locate_and_rectify`), computed only when asked."""
+    located = locate_and_rectify(still_bgr, [c.corners for c in found])
+    if located is not None:
+        yield located
+
+
+def _another_mrz(still_bgr: np.ndarray, found: list[CardDetection], read: CardDetection | None) -> bool:
+    """Does a card-like quad other than the one read (``read``) show an MRZ of its own?"""
+    if read is None:
+        return True
+    still_gray = cv2.cvtColor(still_bgr, cv2.COLOR_BGR2GRAY)
+    outline = read.corners.reshape(-1, 1, 2)
+    for other in found:
+        centre = other.corners.mean(axis=0)
+        if cv2.pointPolygonTest(outline, (float(centre[0]), float(centre[1])), False) >= 0:
+            continue  # the card that was read (its own outline, or a part of it)
+        if anchor_on_outline(still_gray, other.corners) is not None:
+            return True
+    return False
+
+
 def _rotate_180(detection: CardDetection) -> CardDetection:
     return CardDetection(np.roll(detection.corners, 2, axis=0), detection.score, detection.other_cards)
 
@@ -197,9 +225,6 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     if detection is None or (quality.guidance in _BLOCKING and not found):
         return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
                           timer.timings_ms)
-    if quality.guidance == "card.one_card_only":
-        return BackResult(quality.guidance, detection, quality, "unknown", None, None, None, None, empty,
-                          timer.timings_ms)
     cells = None
     rectified = None
     best_key = (-1.0, -1.0)
@@ -229,17 +254,31 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
             best_key, cells = (1.0, single.min_score), got
         timer.lap("mrz_rescaled")
     if best_key[0] <= 0:
-        # No outline gave an accepted read: find the MRZ itself and rectify the card from it.
-        located = locate_and_rectify(still_bgr, [c.corners for c in found[:_MAX_MRZ_TRIES]])
-        if located is not None:
-            got = classify_cells(cv2.cvtColor(located[0], cv2.COLOR_BGR2GRAY))
-            if got is not None:
-                single = decide(got.scores, cfg, today)
-                key = (1.0 if single.is_accepted else 0.0, single.min_score)
-                if key > best_key:
-                    best_key, cells, rectified = key, got, located[0]
-                    detection = CardDetection(located[1], 0.0)
+        # No outline gave an accepted read: anchor the card on its MRZ, looking through each outline, then
+        # (no MRZ near any) in turned copies of the still.
+        still_gray = cv2.cvtColor(still_bgr, cv2.COLOR_BGR2GRAY)
+        views = (anchor_card(still_gray, c.corners) for c in found[:_MAX_MRZ_TRIES])
+        located = itertools.chain((rectify_from_homography(still_bgr, h) for h in views if h is not None),
+                                  _lazy_locate(still_bgr, found[:_MAX_MRZ_TRIES]))
+        for card, corners in located:
+            got = classify_cells(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
+            if got is None:
+                continue
+            single = decide(got.scores, cfg, today)
+            key = (1.0 if single.is_accepted else 0.0, single.min_score)
+            if key > best_key:
+                best_key, cells, rectified = key, got, card
+                detection = CardDetection(corners, 0.0, found[0].other_cards if found else 0)
+            if single.is_accepted:
+                break
         timer.lap("mrz_locate")
+    if quality.guidance == "card.one_card_only" and (best_key[0] <= 0 or _another_mrz(still_bgr, found, detection)):
+        # Two cards in view: refused, unless one MRZ was read and no other card-like quad shows one (the
+        # "second card" was clutter, or the other side of a card; the read belongs to the card it came from).
+        return BackResult(quality.guidance, found[0], quality, "unknown", None, None, None, None, empty,
+                          timer.timings_ms)
+    if quality.guidance == "card.one_card_only" and detection is not None:
+        detection = dataclasses.replace(detection, other_cards=0)  # the read card's own gates apply
     if detection is not found[0] and detection is not None:
         quality = assess_card(still_bgr, detection, cfg)
     timer.lap("mrz_ocr")

@@ -1,21 +1,28 @@
-"""Find the MRZ directly in a still, without the card's outline, and rectify the card from it.
+"""Find the MRZ directly in a still and rectify the card from it, without trusting the card's outline.
 
-Fallback for stills where the outline is hard to find (objects touching the card, a thumb, a busy table): the
-MRZ itself is a strong, rigid pattern — 3 lines × 30 cells at 10 characters per inch and 6 lines per inch
-(ICAO 9303 TD1) near the card's bottom edge. We turn the image so the text runs horizontally (trying the
-directions of the card-like quads found, and level), chain glyphs into lines, fit each line's cells, and map
-the 90 cell positions onto the canonical 300 dpi card with a homography (RANSAC). The result is a canonical
-card image the normal reader then reads; nothing is accepted here.
+Fallback for stills where the outline is wrong or missing (objects touching the card, a thumb, a busy table,
+strong perspective): the MRZ itself is a strong, rigid pattern — 3 lines × 30 cells at 10 characters per inch
+and 6 lines per inch (ICAO 9303 TD1) near the card's bottom edge. In a *view* of the still where the text runs
+roughly horizontally (the still warped through an approximate outline, or turned by a guessed angle) we chain
+glyphs into lines, give every glyph its cell (line, column) and map the glyphs' ink centres and baselines onto
+the canonical 300 dpi card with a homography (RANSAC). The result is a canonical card image the normal reader
+then reads; nothing is accepted here.
+
+Cell columns come from the glyphs themselves, not from the line's ink window: every one of a line's 30 cells
+is printed ('<' included), so the run of occupied cells *is* the window, and the three lines share their left
+margin. (A view cut from a wrong outline shows table and card edges right beside the MRZ, which fool an
+ink-contrast window.)
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from kiosk.vision.mrz_read import N_COLS, _fit_line, find_mrz_lines
+from kiosk.vision.mrz_read import N_COLS, find_mrz_lines
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, card_size
 
 WORK_WIDTH_PX = 1280
@@ -24,18 +31,199 @@ WORK_WIDTH_PX = 1280
 CELL0_X_PX = 71.0
 PITCH_PX = 30.0
 BASELINES_PX = (508.0, 558.0, 608.0)
+_CARD_W, _CARD_H = card_size(CANONICAL_WIDTH_PX)
+_CARD_CORNERS = np.float32([[0, 0], [_CARD_W - 1, 0], [_CARD_W - 1, _CARD_H - 1], [0, _CARD_H - 1]])
+# Outline view: the canonical card's lower part (from this fraction of its height) plus this much around
+# it (fractions of its width / height), so an MRZ that a wrong outline cut off is still in view; drawn at
+# this scale of the canonical size (MRZ pitch 18 px: enough for glyph centres, and cheap).
+_VIEW_TOP = 0.35
+_VIEW_PAD = (0.15, 0.3)
+_VIEW_SCALE = 0.6
+_MIN_POINTS = 40  # glyph points (of ≤ 90) that must agree with one homography
 
 
 def _angles(quads: Sequence[np.ndarray]) -> list[float]:
+    """Text directions to try (degrees): level, then both long sides of every quad (a wrong quad often has
+    one true side), each both ways round."""
     out = [0.0]
     for q in quads:
-        d = q[1] - q[0]
-        a = float(np.degrees(np.arctan2(d[1], d[0])))
-        for cand in (a, a + 180.0):
-            cand = (cand + 180.0) % 360.0 - 180.0
-            if all(abs((cand - b + 180.0) % 360.0 - 180.0) > 3.0 for b in out):
-                out.append(cand)
+        for a_, b_ in ((q[0], q[1]), (q[3], q[2])):
+            d = b_ - a_
+            a = float(np.degrees(np.arctan2(d[1], d[0])))
+            for cand in (a, a + 180.0):
+                cand = (cand + 180.0) % 360.0 - 180.0
+                if all(abs((cand - b + 180.0) % 360.0 - 180.0) > 3.0 for b in out):
+                    out.append(cand)
     return out
+
+
+def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[int]] | None:
+    """One MRZ line's glyphs on its cell grid.
+
+    ``comps``: (n, 4) x, y, w, h of the line's glyph components (merged '<' runs included), sorted by x.
+    Returns (points (m, 2) ink centre x and bottom y of the full-height glyphs, their column relative to
+    the grid origin (m,), pitch px, candidate grid columns of cell 0), or None when the components are not
+    evenly spaced. Cell 0 is certain (one candidate) when the occupied cells form a run of exactly 30.
+    """
+    cap = float(np.median(comps[:, 3]))
+    single = comps[:, 2] <= 1.1 * cap
+    st = comps[single]
+    cx = st[:, 0] + st[:, 2] / 2.0
+    gaps = np.diff(cx)
+    near = gaps[(gaps > 0.6 * cap) & (gaps < 1.5 * cap)]
+    if len(near) < 8:
+        return None
+    p0 = float(np.median(near))
+    phase = float(np.angle(np.exp(2j * np.pi * cx / p0).mean())) / (2 * np.pi) * p0
+    origin, pitch = phase, p0
+    keep = np.ones(len(cx), bool)
+    for _ in range(3):
+        kk = np.round((cx - origin) / pitch)
+        keep = np.abs(cx - (origin + pitch * kk)) < 0.3 * pitch
+        if keep.sum() < 8:
+            return None
+        a = np.stack([np.ones(int(keep.sum())), kk[keep]], axis=1)
+        origin, pitch = np.linalg.lstsq(a, cx[keep], rcond=None)[0]
+    if abs(pitch - p0) > 0.1 * p0:
+        return None
+    kk = np.round((cx - origin) / pitch).astype(int)
+    # Occupied cells: every component covers the cells whose centres it spans (a '<<<' blob several).
+    occupied: set[int] = set()
+    for x, _, w, _ in comps:
+        lo = int(np.ceil((x - 0.25 * pitch - origin) / pitch))
+        hi = int(np.floor((x + w + 0.25 * pitch - origin) / pitch))
+        occupied.update(range(lo, max(lo, hi) + 1))
+    # The longest run of occupied cells, bridging single empty cells (a faint glyph the chain dropped).
+    cells = sorted(occupied)
+    runs, start = [], cells[0]
+    for prev, cur in zip(cells, cells[1:], strict=False):
+        if cur - prev > 2:
+            runs.append((start, prev))
+            start = cur
+    runs.append((start, cells[-1]))
+    lo, hi = max(runs, key=lambda r: r[1] - r[0])
+    span = hi - lo + 1
+    starts = [lo] if span == N_COLS else list(range(min(lo, hi - N_COLS + 1), max(lo, hi - N_COLS + 1) + 1))
+    if abs(span - N_COLS) > 3:
+        return None
+    full = (st[:, 3] >= 0.8 * cap) & keep
+    pts = np.stack([cx[full], (st[:, 1] + st[:, 3])[full]], axis=1)
+    return pts, kk[full], float(pitch), starts
+
+
+def _anchor(view: np.ndarray, view_to_still: np.ndarray, cap_range_px: tuple[float, float],
+            min_mid_y: float = 0.0) -> tuple[np.ndarray, int] | None:
+    """(homography canonical card → still, inlier count) from the MRZ found in ``view`` (grayscale), or None.
+
+    ``view_to_still``: 3×3 from view px to still px. ``min_mid_y``: the MRZ must lie below this view row (an
+    outline view shows the card upright; its top half holds no MRZ).
+    """
+    triple = find_mrz_lines(view, cap_range_px=cap_range_px)
+    if triple is None or np.mean([c.mid_y for c in triple]) < min_mid_y:
+        return None
+    grids = [_line_grid(c.comps) for c in triple]
+    if any(g is None for g in grids):
+        return None
+    # Cell 0 of each line: of the candidate windows (a line whose end glyph the chain missed has two), the
+    # combination whose glyphs most agree with one homography. A homography, not an affine map: along 30
+    # cells the pitch changes with perspective the view may not have undone. Glyph ink sits a few px off the
+    # ideal grid (print jitter, side bearings): a third of a pitch is tolerated.
+    pitch_view = float(np.mean([g[2] for g in grids]))
+    best: tuple[int, np.ndarray] | None = None
+    for starts in itertools.product(*(g[3] for g in grids)):
+        src, dst, line_of = [], [], []
+        for line, (g, s0) in enumerate(zip(grids, starts, strict=True)):
+            pts, kk, _, _ = g
+            col = kk - s0
+            ok = (col >= 0) & (col < N_COLS)
+            src += [(CELL0_X_PX + PITCH_PX * k, BASELINES_PX[line]) for k in col[ok]]
+            dst.append(pts[ok])
+            line_of += [line] * int(ok.sum())
+        if len(src) < _MIN_POINTS:
+            continue
+        hom, inliers = cv2.findHomography(np.array(src, np.float32), np.concatenate(dst).astype(np.float32),
+                                          cv2.RANSAC, max(1.0, 0.3 * pitch_view))
+        if hom is None or inliers is None:
+            continue
+        inl = inliers.ravel().astype(bool)
+        per_line = np.bincount(np.array(line_of)[inl], minlength=3)
+        # Every line must agree (two lines and a wrong third can fit a homography of their own).
+        if inl.sum() >= max(_MIN_POINTS, 0.6 * len(src)) and per_line.min() >= 8 \
+                and (best is None or inl.sum() > best[0]):
+            best = (int(inl.sum()), hom)
+    if best is None:
+        return None
+    return view_to_still @ best[1], best[0]
+
+
+def _plausible(corners: np.ndarray, still_shape: tuple[int, ...]) -> bool:
+    """A card a camera can show: convex, ID-1-like sides (perspective allowed), not absurdly large."""
+    if not np.isfinite(corners).all() or not cv2.isContourConvex(corners.reshape(-1, 1, 2).astype(np.float32)):
+        return False
+    top, bottom = np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])
+    left, right = np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1])
+    ratio = (top + bottom) / max(left + right, 1e-6)
+    h, w = still_shape[:2]
+    return 1.0 < ratio < 2.4 and max(top, bottom) / max(min(top, bottom), 1e-6) < 1.6 \
+        and max(left, right) / max(min(left, right), 1e-6) < 1.6 and top < 3 * w
+
+
+def rectify_from_homography(still_bgr: np.ndarray, hom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(canonical card image 1011×638 BGR, the card's corners in the still TL, TR, BR, BL) for a homography
+    canonical card px → still px."""
+    card = cv2.warpPerspective(still_bgr, hom, (_CARD_W, _CARD_H), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_REPLICATE)
+    corners = cv2.perspectiveTransform(_CARD_CORNERS[None], hom)[0]
+    return card, corners.astype(np.float32)
+
+
+def anchor_on_outline(still_gray: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
+    """Homography canonical card px → still px from the MRZ, searched in the still warped through an
+    approximate outline (``corners`` TL, TR, BR, BL, still px; either way up), or None.
+
+    The outline only has to bring the MRZ roughly level and to about its size: a side through a thumb or the
+    MRZ's top, perspective the outline missed, all come out in the MRZ's own grid.
+    """
+    corners = np.asarray(corners, np.float32)
+    px, py = _VIEW_PAD[0] * _CARD_W, _VIEW_PAD[1] * _CARD_H
+    top = _VIEW_TOP * _CARD_H
+    vw, vh = int((_CARD_W + 2 * px) * _VIEW_SCALE), int((_CARD_H - top + py) * _VIEW_SCALE)
+    cap = PITCH_PX * _VIEW_SCALE
+    best = None
+    for turn in (0, 2):  # the card upright, or upside down in the outline
+        outline = np.roll(corners, turn, axis=0)
+        to_still = cv2.getPerspectiveTransform(_CARD_CORNERS, outline).astype(np.float64) @ np.array(
+            [[1 / _VIEW_SCALE, 0, -px], [0, 1 / _VIEW_SCALE, top], [0, 0, 1]], np.float64)
+        view = cv2.warpPerspective(still_gray, to_still, (vw, vh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                   borderMode=cv2.BORDER_REPLICATE)
+        # The MRZ's middle line is at 0.87 of the card's height: below its upper half in any sane outline.
+        got = _anchor(view, to_still, (0.5 * cap, 2.0 * cap), min_mid_y=(0.5 - _VIEW_TOP) * _CARD_H * _VIEW_SCALE)
+        if got is not None and _plausible(cv2.perspectiveTransform(_CARD_CORNERS[None], got[0])[0],
+                                          still_gray.shape) and (best is None or got[1] > best[1]):
+            best = got
+    return None if best is None else best[0]
+
+
+def anchor_card(still_gray: np.ndarray, corners: np.ndarray, rounds: int = 2) -> np.ndarray | None:
+    """Homography canonical card px → still px anchored on the MRZ, starting from an approximate outline
+    (TL, TR, BR, BL still px, either way up), or None when no MRZ is found near it.
+
+    Each round looks again through the outline the previous one gave: the first view may show the MRZ
+    sheared or foreshortened, the second shows it nearly as printed, so its glyph grid fits better.
+    """
+    hom = None
+    outline = np.asarray(corners, np.float32)
+    for _ in range(rounds):
+        again = anchor_on_outline(still_gray, outline)
+        if again is None:
+            break
+        hom = again
+        new = cv2.perspectiveTransform(_CARD_CORNERS[None], hom)[0]
+        moved = float(np.abs(new - outline).max()) / max(float(np.linalg.norm(new[1] - new[0])), 1.0)
+        outline = new
+        if moved < 0.005:
+            break
+    return hom
 
 
 def locate_and_rectify(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
@@ -43,13 +231,16 @@ def locate_and_rectify(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
     """(canonical card image 1011×638 BGR, the card's corners in the still TL, TR, BR, BL) aligned on the MRZ
     found in ``still_bgr``, or None.
 
-    ``quads``: card-like outlines (4×2, still px) whose long sides suggest the text direction.
+    ``quads``: card-like outlines (4×2, still px) whose long sides suggest the text direction. The MRZ found
+    in a turned copy of the still is anchored once more in the view of the card it gives (perspective the
+    turn could not undo).
     """
     h, w = still_bgr.shape[:2]
     scale = min(1.0, WORK_WIDTH_PX / w)
     small = cv2.resize(still_bgr, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) \
         if scale < 1.0 else still_bgr
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    still_gray = cv2.cvtColor(still_bgr, cv2.COLOR_BGR2GRAY)
     sh, sw = gray.shape
     for angle in _angles(quads)[:max_tries]:
         rot = cv2.getRotationMatrix2D((sw / 2.0, sh / 2.0), angle, 1.0)
@@ -59,35 +250,16 @@ def locate_and_rectify(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
         rot[0, 2] += nw / 2.0 - sw / 2.0
         rot[1, 2] += nh / 2.0 - sh / 2.0
         turned = cv2.warpAffine(gray, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=128)
-        triple = find_mrz_lines(turned, cap_range_px=(8.0, 64.0))
-        if triple is None:
-            continue
-        fitted = [_fit_line(c, turned) for c in triple]
-        if any(f is None for f in fitted):
-            continue
-        # No left-margin alignment here: under perspective the three line starts are legitimately offset
-        # (a sheared card); each line's own ink window places it.
-        fits = fitted
-        src, dst = [], []
-        for line, f in enumerate(fits):
-            xs, baselines = f[0], f[1]
-            for k in range(N_COLS):
-                src.append((CELL0_X_PX + PITCH_PX * k, BASELINES_PX[line]))
-                dst.append((xs[k], baselines[k]))
-        dst_turned = np.array(dst, np.float32)
         inv = cv2.invertAffineTransform(rot)
-        dst_small = dst_turned @ inv[:, :2].T + inv[:, 2]
-        dst_full = dst_small / scale
-        # Glyphs sit a few px off the ideal grid (print jitter, side bearings): allow a third of a pitch.
-        pitch_full = float(np.mean([f[2] for f in fits])) / scale
-        hom, inliers = cv2.findHomography(np.array(src, np.float32), dst_full.astype(np.float32), cv2.RANSAC,
-                                          max(3.0, 0.3 * pitch_full))
-        if hom is None or inliers is None or inliers.sum() < 0.6 * len(src):
+        to_still = np.diag([1 / scale, 1 / scale, 1.0]) @ np.vstack([inv, [0, 0, 1]])
+        got = _anchor(turned, to_still, (8.0, 64.0))
+        if got is None:
             continue
-        cw, ch = card_size(CANONICAL_WIDTH_PX)
-        card = cv2.warpPerspective(still_bgr, hom, (cw, ch), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                   borderMode=cv2.BORDER_REPLICATE)
-        corners = cv2.perspectiveTransform(np.float32([[[0, 0]], [[cw - 1, 0]], [[cw - 1, ch - 1]], [[0, ch - 1]]]),
-                                           hom)[:, 0]
-        return card, corners.astype(np.float32)
+        hom = got[0]
+        again = anchor_card(still_gray, cv2.perspectiveTransform(_CARD_CORNERS[None], hom)[0])
+        if again is not None:
+            hom = again
+        card, corners = rectify_from_homography(still_bgr, hom)
+        if _plausible(corners, still_bgr.shape):
+            return card, corners
     return None
