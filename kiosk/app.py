@@ -89,6 +89,7 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
     from kiosk.catalog import load_active_catalog
     from kiosk.controller import Controller
     from kiosk.flow import effects as fx
+    from kiosk.flow import events as ev
     from kiosk.flow.machine import FlowSettings, new_machine
     from kiosk.flow.screen_model import NOTICE_VERSION
     from kiosk.store.db import RecordStore
@@ -118,11 +119,12 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         closers.append(camera.close)
         if director is None and cfg.camera.source == "scripted":
             director = _scripted_source(cfg, camera, today, director_options or {})
-        pin_check = None
+        pin_check = pin_guard = None
         if cfg.device.mode == "operator":
-            from kiosk.operator_pin import PIN_FILE, PinVerifier
+            from kiosk.operator_pin import PIN_FILE, PIN_STATE_FILE, PinGuardFile, PinVerifier
             pin_path = Path(cfg.device.operator_pin_file) if cfg.device.operator_pin_file else data_dir / PIN_FILE
             pin_check = PinVerifier(pin_path).check
+            pin_guard = PinGuardFile(data_dir / PIN_STATE_FILE, clock.wall)
         events = EventQueue()
         camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
                                      rng=rng or random.SystemRandom(), threaded=threaded,
@@ -134,12 +136,15 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
         store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
-                              speaker=speaker)
+                              speaker=speaker, pin_guard=pin_guard)
         closers.append(speaker.stop)
         settings = FlowSettings.from_config(cfg, catalog.active(today))
         controller = Controller(new_machine(settings, clock.monotonic()), clock, runner, events,
                                 periodic=[(STORAGE_CHECK_EVERY_S, fx.CheckStorage())])
         runner.run([fx.CheckStorage()])
+        guard = pin_guard.load() if pin_guard is not None else None
+        if guard is not None:  # what the last run left: a restart must not hand out fresh PIN attempts
+            controller.dispatch(ev.PinStateRestored(attempts_left=guard[0], locked_for_s=guard[1]))
     except BaseException:
         for close in reversed(closers):
             try:

@@ -17,10 +17,12 @@ import hmac
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from kiosk.errors import ConfigError, InvalidField
 
 PIN_FILE = "operator_pin"
+PIN_STATE_FILE = "operator_pin_state"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 MIN_PIN_DIGITS = 4
 MAX_PIN_DIGITS = 12
@@ -98,6 +100,52 @@ class PinVerifier:
             if hmac.compare_digest(candidate, digest) and valid and found is None:
                 found = op_id
         return found
+
+
+class PinGuardFile:
+    """The PIN guard (wrong attempts left, lockout) kept on disk, so pulling the plug does not hand out fresh
+    attempts: ``<data_dir>/operator_pin_state``, JSON, written atomically (fsync + rename), mode 0600.
+
+    The lockout is stored as a wall-clock deadline (the monotonic clock restarts with the device). A Pi has
+    no real-time clock: if the wall clock now reads earlier than when the state was saved, the time served
+    cannot be known and the whole lockout is served again.
+    """
+
+    def __init__(self, path: Path, wall_clock: Any) -> None:
+        self.path = Path(path)
+        self._wall = wall_clock
+
+    def save(self, attempts_left: int, locked_for_s: float = 0.0) -> None:
+        """Record the guard now. Raises OSError when the disk refuses (the caller logs it)."""
+        now = float(self._wall())
+        state = {"version": 1, "attempts_left": int(attempts_left), "saved_wall_s": now,
+                 "lockout_s": float(locked_for_s), "locked_until_wall_s": now + float(locked_for_s)}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def load(self) -> tuple[int, float] | None:
+        """(attempts left, seconds of lockout still to serve), or None when nothing was saved. An unreadable
+        file (tampered with) leaves one attempt: the operator can still get in, a guesser gets no more."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            attempts = int(data["attempts_left"])
+            saved, lockout = float(data["saved_wall_s"]), float(data["lockout_s"])
+            until = float(data["locked_until_wall_s"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return 1, 0.0
+        if lockout <= 0:
+            return max(0, attempts), 0.0
+        now = float(self._wall())
+        left = lockout if now < saved else min(lockout, until - now)
+        return 0, max(0.0, left) if left > 0 else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

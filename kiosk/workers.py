@@ -479,7 +479,7 @@ class EffectRunner:
 
     def __init__(self, camera: CameraWorker, jobs: JobWorker, vision: VisionPort, face: FacePort, store: StorePort,
                  clock: Clock, *, pin_check: Callable[[str], str | None] | None = None,
-                 speaker: Speaker | None = None) -> None:
+                 speaker: Speaker | None = None, pin_guard: Any = None) -> None:
         self.camera = camera
         self.jobs = jobs
         self._vision = vision
@@ -488,6 +488,7 @@ class EffectRunner:
         self._clock = clock
         self._pin_check = pin_check
         self._speaker = speaker
+        self._pin_guard = pin_guard  # kiosk.operator_pin.PinGuardFile (operator mode) or None
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:
@@ -519,10 +520,19 @@ class EffectRunner:
         elif isinstance(e, fx.Speak):
             if self._speaker is not None:
                 self._speaker.say(e.key, e.language)
+        elif isinstance(e, fx.SavePinState):
+            if self._pin_guard is not None:
+                self.jobs.submit(lambda: self._save_pin_state(e))
         elif isinstance(e, fx.AuditNote):
             log.info("flow: %s %s", e.kind, e.detail)
         else:
             log.error("no worker for effect %r", type(e).__name__)
+
+    def _save_pin_state(self, e: fx.SavePinState) -> None:
+        try:
+            self._pin_guard.save(e.attempts_left, e.locked_for_s)
+        except OSError:  # the lockout still holds in memory; only a restart would forget it
+            log.exception("could not save the operator PIN guard")
 
     def _match(self, e: fx.RunFaceMatch) -> Any:
         out = self._face.verify(e.selfie, e.reference)

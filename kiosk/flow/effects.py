@@ -97,6 +97,15 @@ class WipeSession:
 
 
 @dataclass(frozen=True)
+class SavePinState:
+    """Keep the operator PIN guard across restarts: attempts left, and the lockout (seconds) just started
+    (0 = none)."""
+
+    attempts_left: int
+    locked_for_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class AuditNote:
     """Something an auditor should see ('session.cancelled', 'face.refused', ...). Never personal data."""
 

@@ -266,6 +266,15 @@ class OperatorPinChecked:
 
 
 @dataclass(frozen=True)
+class PinStateRestored:
+    """At start, what the last run left of the operator PIN guard: wrong attempts still allowed, and seconds
+    of lockout still to serve (0 = not locked). A restart must not hand out fresh attempts."""
+
+    attempts_left: int
+    locked_for_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class StorageChecked:
     """Free space status (sent at start and after each seal). ``is_ok`` False = below the floor."""
 

@@ -255,15 +255,37 @@ def _pin_entered(m: Machine, e: ev.PinEntered) -> Result:
 
 def _pin_checked(m: Machine, e: ev.OperatorPinChecked) -> Result:
     if e.is_ok:
+        was_left = m.pin_attempts_left
         m = m.with_(pin_attempts_left=m.settings.pin_attempts, pending=None,
                     session=dataclasses.replace(m.session, operator_id=e.operator_id))
-        return _after_start(m)
+        m, effects = _after_start(m)
+        if was_left < m.settings.pin_attempts:
+            effects = (fx.SavePinState(attempts_left=m.settings.pin_attempts), *effects)
+        return m, effects
     left = m.pin_attempts_left - 1
     if left <= 0:
-        return _reset(m.with_(pin_attempts_left=0), "operator.locked", State.OUT_OF_SERVICE,
-                      reason="pin.locked", deadline_s=m.now_s + m.settings.pin_lockout_s)
+        return _lock_out(m, m.settings.pin_lockout_s)
     return m.with_(pin_attempts_left=left, pending=None, notice="pin.wrong"), (
-        fx.AuditNote(kind="operator.pin_wrong"),)
+        fx.SavePinState(attempts_left=left), fx.AuditNote(kind="operator.pin_wrong"))
+
+
+def _lock_out(m: Machine, seconds: float) -> Result:
+    m, effects = _reset(m.with_(pin_attempts_left=0), "operator.locked", State.OUT_OF_SERVICE,
+                        reason="pin.locked", deadline_s=m.now_s + seconds)
+    return m, (fx.SavePinState(attempts_left=0, locked_for_s=seconds), *effects)
+
+
+def _pin_state_restored(m: Machine, e: ev.PinStateRestored) -> Result:
+    """Only at rest (welcome or the PIN screen) and in operator mode: a restored guard never interrupts a
+    citizen, and can only take attempts away, never add them."""
+    if not m.settings.is_operator_mode or m.state not in (State.WELCOME, State.OPERATOR_PIN) or m.pending:
+        return m, ()
+    if e.locked_for_s > 0:
+        seconds = min(float(e.locked_for_s), m.settings.pin_lockout_s)
+        m, effects = _reset(m.with_(pin_attempts_left=0), "operator.still_locked", State.OUT_OF_SERVICE,
+                            reason="pin.locked", deadline_s=m.now_s + seconds)
+        return m, effects
+    return m.with_(pin_attempts_left=max(1, min(int(e.attempts_left), m.pin_attempts_left))), ()
 
 
 def _process_chosen(m: Machine, e: ev.ProcessChosen) -> Result:
@@ -528,7 +550,8 @@ def _tick(m: Machine, now_s: float) -> Result:
         if st == State.FAILSAFE:
             return _reset(m, "flow.recovered")
         if st == State.OUT_OF_SERVICE and m.reason == "pin.locked":
-            return _reset(m.with_(pin_attempts_left=m.settings.pin_attempts), "operator.unlocked")
+            m, effects = _reset(m.with_(pin_attempts_left=m.settings.pin_attempts), "operator.unlocked")
+            return m, (fx.SavePinState(attempts_left=m.settings.pin_attempts), *effects)
     # Camera activity keeps a capture step alive, but not for ever: a false detection must not hold the kiosk.
     is_capture_stuck = st in CAMERA_STATES and m.now_s - m.step_started_s >= m.settings.capture_timeout_s
     if st in IDLE_WATCHED_STATES and m.pending is None \
@@ -554,6 +577,8 @@ def step(m: Machine, e: Any) -> Result:
         return m, ()
     if isinstance(e, ev.WorkerCrashed):
         return (m, ()) if m.state == State.FAILSAFE else fail(m, e.reason)
+    if isinstance(e, ev.PinStateRestored):
+        return _pin_state_restored(m, e)
     if isinstance(e, ev.StorageChecked):
         m = m.with_(is_storage_ok=e.is_ok)
         if not e.is_ok and m.state == State.WELCOME:

@@ -83,3 +83,38 @@ def test_main_reports_a_start_failure_instead_of_crashing(tmp_path: Path, monkey
     bad.write_text("[ui]\nidle_timeout_s = 1\n")
     assert main(["--dev", "--data-dir", str(tmp_path), "--config", str(bad)]) == 2
     assert "cannot start" in capsys.readouterr().err
+
+
+def test_a_pin_lockout_survives_a_restart(tmp_path: Path) -> None:
+    from kiosk.flow import events as ev
+    from kiosk.operator_pin import PIN_STATE_FILE, PinGuardFile, set_operator_pin
+
+    set_operator_pin(tmp_path / "operator_pin", "aux-01", "2468")
+    clock = FakeClock(start_wall=time.time())
+    cfg = cfg_for(tmp_path, mode="operator")
+    kiosk = build_kiosk(cfg, clock=clock, threaded=False, face=FakeFace())
+    try:
+        c = kiosk.controller
+        c.dispatch(ev.StartPressed())
+        for _ in range(c.machine.settings.pin_attempts):
+            c.dispatch(ev.PinEntered("1111"))
+            kiosk.runner.jobs.run_pending()  # the check, then the guard's save
+            c.screen_model()
+            kiosk.runner.jobs.run_pending()
+        assert c.state == State.OUT_OF_SERVICE
+    finally:
+        kiosk.close()
+    assert (tmp_path / PIN_STATE_FILE).stat().st_mode & 0o777 == 0o600
+    clock.advance(60.0)  # the plug is pulled and put back a minute later
+    again = build_kiosk(cfg, clock=clock, threaded=False, face=FakeFace())
+    try:
+        m = again.controller.machine
+        assert m.state == State.OUT_OF_SERVICE and m.reason == "pin.locked"
+        assert 0 < m.deadline_s - m.now_s <= m.settings.pin_lockout_s - 60.0 + 1e-6
+    finally:
+        again.close()
+    # a wall clock set back (a Pi boots without a real-time clock) serves the whole lockout again
+    guard = PinGuardFile(tmp_path / PIN_STATE_FILE, lambda: time.time() - 86400.0)
+    assert guard.load() == (0, cfg.ui.operator_lockout_s)
+    (tmp_path / PIN_STATE_FILE).write_text("{garbage")
+    assert guard.load() == (1, 0.0)  # tampered with: one attempt, not fresh ones

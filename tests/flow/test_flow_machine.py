@@ -277,6 +277,7 @@ def all_events(m: Machine) -> list[Any]:
         ev.FaceMatched(job=j, is_match=True, distance=0.1, threshold=0.6),
         ev.OperatorPinChecked(job=j, is_ok=True), ev.StorageChecked(is_ok=True), ev.RecordSealed(job=j, folio="X"),
         ev.SealFailed(job=j, reason="store.error"), ev.CameraFailed(job=j, reason="camera.unavailable"),
+        ev.PinStateRestored(attempts_left=0, locked_for_s=30.0),
     ]
 
 
@@ -555,8 +556,36 @@ def test_operator_pin_attempts_are_limited_then_locked_out_for_a_while() -> None
     assert build_screen_model(m).countdown_s == round(s.pin_lockout_s)
     # a cancel or a start does nothing while locked
     assert step(m, ev.StartPressed())[0].state == State.OUT_OF_SERVICE
-    m, _ = step(m, ev.Tick(m.now_s + s.pin_lockout_s))
+    assert fx.SavePinState(attempts_left=0, locked_for_s=s.pin_lockout_s) in out
+    m, out = step(m, ev.Tick(m.now_s + s.pin_lockout_s))
     assert m.state == State.WELCOME and m.pin_attempts_left == s.pin_attempts
+    assert fx.SavePinState(attempts_left=s.pin_attempts) in out
+
+
+def test_wrong_pins_are_saved_so_a_restart_gives_no_fresh_attempts() -> None:
+    m = at(State.OPERATOR_PIN)
+    s = m.settings
+    m, _ = run(m, ev.PinEntered("0000"))
+    m, out = run(m, ev.OperatorPinChecked(job=m.job, is_ok=False))
+    assert fx.SavePinState(attempts_left=s.pin_attempts - 1) in out
+    # after a restart: the saved guard comes back, and can only take attempts away
+    fresh = at(State.OPERATOR_PIN)
+    restored, _ = step(fresh, ev.PinStateRestored(attempts_left=1))
+    assert restored.pin_attempts_left == 1 and restored.state == State.OPERATOR_PIN
+    assert step(fresh, ev.PinStateRestored(attempts_left=99))[0].pin_attempts_left == s.pin_attempts
+    # a lockout still running is served again, at most the configured length
+    locked, _ = step(fresh, ev.PinStateRestored(attempts_left=0, locked_for_s=10 * s.pin_lockout_s))
+    assert locked.state == State.OUT_OF_SERVICE and locked.reason == "pin.locked"
+    assert build_screen_model(locked).countdown_s == round(s.pin_lockout_s)
+    # the right PIN after wrong ones resets the saved guard
+    m, _ = run(restored, ev.PinEntered("1234"))
+    m, out = run(m, ev.OperatorPinChecked(job=m.job, is_ok=True, operator_id="aux-01"))
+    assert fx.SavePinState(attempts_left=s.pin_attempts) in out and m.state != State.OPERATOR_PIN
+
+
+def test_a_restored_pin_guard_never_interrupts_a_citizen() -> None:
+    m = at(State.CARD_FRONT)
+    assert step(m, ev.PinStateRestored(attempts_left=0, locked_for_s=60.0))[0].state == State.CARD_FRONT
 
 
 def test_pin_is_not_rechecked_while_a_check_runs() -> None:
