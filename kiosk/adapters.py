@@ -261,6 +261,12 @@ class StoreAdapter:
     def has_supported(self, process_id: str, cic: str, identificador: str) -> bool:
         return bool(self.store.has_supported(process_id, cic, identificador))
 
+    def note(self, event: str, reason: str) -> None:
+        """One flow event in the signed audit log (codes only; the log itself refuses personal data)."""
+        from kiosk.store.audit import KIOSK_EVENT
+
+        self.store.audit.append(KIOSK_EVENT, {"event": event, "reason": reason or None})
+
     def seal(self, draft: RecordDraft, wall_s: float) -> str:
         """Build the record (JPEG/PNG in memory) and seal it; returns the folio. Raises the store's errors."""
         from kiosk.store.record import build_record

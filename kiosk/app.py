@@ -108,6 +108,9 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         keys = load_keys(data_dir, allow_development=cfg.device.dev_mode)
         store = RecordStore(data_dir, cfg.store, clock, keys)
         closers.append(store.close)
+        # Sign the audit log's tail at shutdown (run before store.close, after the workers stop): entries
+        # after the newest checkpoint could otherwise be cut off the end unnoticed.
+        closers.append(store.audit.checkpoint)
         if face is None:
             face = FaceAdapter(cfg, clock, pipeline=face_pipeline)
         pipeline = getattr(face, "pipeline", None)
@@ -247,6 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     except KioskError as exc:
         print(f"kiosk: cannot start: {exc}", file=sys.stderr)
         return 2
+    import signal
+
+    def _stop(signum: int, frame: Any) -> None:
+        # systemd stops a service with SIGTERM: end like Ctrl-C, so close() releases the camera and signs the
+        # audit log's tail instead of the process just vanishing.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         from kiosk.ui.display import DisplayError
         from kiosk.ui.loop import run_ui

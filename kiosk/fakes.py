@@ -113,6 +113,10 @@ class FakeStore:
     supported: set[tuple[str, str, str]] = field(default_factory=set)
     sealed: list[RecordDraft] = field(default_factory=list)
     fail_with: Exception | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, event: str, reason: str) -> None:
+        self.notes.append((event, reason))
 
     def check_space(self) -> tuple[bool, float]:
         return self.free_mb >= self.min_free_mb, self.free_mb

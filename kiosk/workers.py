@@ -124,6 +124,13 @@ class StorePort(Protocol):
     def check_space(self) -> tuple[bool, float]: ...
     def has_supported(self, process_id: str, cic: str, identificador: str) -> bool: ...
     def seal(self, draft: RecordDraft, consent_wall_s: float) -> str: ...
+    def note(self, event: str, reason: str) -> None: ...
+
+
+#: Flow notes that go into the device's signed audit log (the others are only logged): what an auditor needs
+#: to see at a kiosk — attacks refused, operators locked out, the kiosk failing. Codes only, never citizen data.
+AUDITED_NOTES = ("card.refused", "face.refused", "operator.pin_wrong", "operator.locked", "operator.still_locked",
+                 "flow.failsafe", "flow.out_of_service")
 
 
 class Director(Protocol):
@@ -525,8 +532,16 @@ class EffectRunner:
                 self.jobs.submit(lambda: self._save_pin_state(e))
         elif isinstance(e, fx.AuditNote):
             log.info("flow: %s %s", e.kind, e.detail)
+            if e.kind in AUDITED_NOTES:
+                self.jobs.submit(lambda: self._note(e))
         else:
             log.error("no worker for effect %r", type(e).__name__)
+
+    def _note(self, e: fx.AuditNote) -> None:
+        try:
+            self._store.note(e.kind, e.detail)
+        except Exception:  # noqa: BLE001 - a full disk or a bad code must not take the kiosk down over a note
+            log.exception("could not write the audit note %s", e.kind)
 
     def _save_pin_state(self, e: fx.SavePinState) -> None:
         try:

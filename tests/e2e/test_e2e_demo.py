@@ -135,8 +135,9 @@ def test_run_without_any_display_runs_headless_and_mirrors_the_screen(tmp_path: 
         assert shot.get_size() == (800, 480)
         assert proc.poll() is None, "the headless kiosk should keep running until stopped"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # how systemd stops it
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err[-2000:]
+    assert "kiosk: stopped" in err
     assert "no screen here" in err and "make demo" in err and str(mirror) in err
     assert "screen: welcome" in err

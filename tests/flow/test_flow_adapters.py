@@ -63,6 +63,14 @@ def test_store_adapter_seals_a_real_record_and_spots_the_duplicate(tmp_path: Pat
     assert record.face_distance == pytest.approx(0.41) and record.card_model == "G"
     assert record.fraud_scores == {"front.screen": pytest.approx(0.1)}
     assert record.signature_strokes == (((1.0, 2.0, 0.0), (30.0, 40.0, 0.3)),)
+    adapter.note("card.refused", "card.photocopy")
+    [entry] = [e for e in store.audit.entries() if e.kind == "kiosk.event"]
+    assert entry.details == {"event": "card.refused", "reason": "card.photocopy"}
+    assert store.audit.verify().is_ok
+    from kiosk.errors import InvalidField
+
+    with pytest.raises(InvalidField):  # a citizen's identifier can never reach the log, even by a bug
+        adapter.note("card.refused", "123456789")
     store.close()
 
 

@@ -118,3 +118,17 @@ def test_a_pin_lockout_survives_a_restart(tmp_path: Path) -> None:
     assert guard.load() == (0, cfg.ui.operator_lockout_s)
     (tmp_path / PIN_STATE_FILE).write_text("{garbage")
     assert guard.load() == (1, 0.0)  # tampered with: one attempt, not fresh ones
+
+
+def test_closing_the_kiosk_signs_the_audit_logs_tail(tmp_path: Path) -> None:
+    import sqlite3
+
+    kiosk = build_kiosk(cfg_for(tmp_path), clock=FakeClock(start_wall=time.time()), threaded=False,
+                        face=FakeFace())
+    kiosk.store.audit.append("kiosk.event", {"event": "flow.failsafe", "reason": "camera.timeout"})
+    db = kiosk.store.db_path
+    kiosk.close()
+    with sqlite3.connect(db) as conn:
+        last_entry = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        last_checkpoint = conn.execute("SELECT max(seq) FROM audit_checkpoints").fetchone()[0]
+    assert last_entry is not None and last_checkpoint == last_entry

@@ -168,6 +168,8 @@ def test_refused_card_from_the_vision_port() -> None:
     rig.to_card_front()
     rig.until(State.CARD_REFUSED)
     assert rig.controller.screen_model().reason == "card.expired" and not rig.camera.is_running
+    rig.frames(1)
+    assert rig.store.notes == [("card.refused", "card.expired")]  # the refusal is in the audit log
 
 
 def test_model_picker_round_trip_through_the_job_worker() -> None:
