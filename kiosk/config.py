@@ -82,13 +82,13 @@ class VisionConfig:
                                     doc="largest corner move between previews, as a fraction of card width")
     exposure_min: float = _f(55.0, min=0.0, max=255.0, doc="mean card brightness (0-255) below which: more light")
     exposure_max: float = _f(235.0, min=0.0, max=255.0, doc="mean card brightness above which: too bright")
-    mrz_min_score: float = _f(0.45, min=0.0, max=1.0, doc="every MRZ cell's glyph correlation must reach this")
-    mrz_confident_score: float = _f(0.8, min=0.0, max=1.0,
-                                    doc="an unchecked MRZ cell matching its glyph below this needs the wide margin")
-    mrz_weak_cell_margin: float = _f(0.1, min=0.0, max=1.0,
+    mrz_min_score: float = _f(0.3, min=0.0, max=1.0, doc="every MRZ cell's symbol probability must reach this")
+    mrz_confident_score: float = _f(0.9, min=0.0, max=1.0,
+                                    doc="an unchecked MRZ cell with a symbol probability below this needs the wide margin")
+    mrz_weak_cell_margin: float = _f(0.6, min=0.0, max=1.0,
                                      doc="margin over the runner-up needed by such a weakly matching cell")
-    mrz_min_margin: float = _f(0.03, min=0.0, max=1.0,
-                               doc="margin over the runner-up symbol needed on MRZ cells no check digit covers")
+    mrz_min_margin: float = _f(0.4, min=0.0, max=1.0,
+                               doc="probability margin over the runner-up needed on MRZ cells no check digit covers")
     photocopy_chroma_max: float = _f(30.0, min=0.0, max=255.0,
                                      doc="98th-percentile colour of the card (0-255) below which it looks photocopied")
     screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")

@@ -2,10 +2,13 @@
 
 How: find three long text lines in the card (black-hat + horizontal closing), fit each line's fixed pitch from
 its glyph centres (OCR-B is monospaced and every one of the 30 cells is printed, ``<`` included), sample each
-cell at a few sub-cell shifts and score it against the 37 rendered OCR-B cells by normalised correlation. The
-scores (3×30×37) are what we vote over across stills; :func:`decode` turns them into text, using position-aware
-alphabets only to *rank* symbols. Acceptance (every check digit, plus confidence on the cells no check digit
-covers) is decided in :mod:`kiosk.vision.mrz_vote`.
+cell at a few sub-cell shifts and two placements (:func:`sample_mrz_cells`) and classify the samples with the
+small learned classifier of :mod:`kiosk.vision.glyph_net` (probabilities averaged over shifts and
+placements). The scores (3×30×37 probabilities) are what we vote over across stills; :func:`decode` turns
+them into text, using position-aware alphabets only to *rank* symbols. Acceptance (every check digit, plus
+confidence on the cells no check digit covers) is decided in :mod:`kiosk.vision.mrz_vote`.
+:func:`correlation_scores` (normalised correlation against 37 rendered OCR-B templates) was the classifier
+before; it stays for training-data checks and comparison.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kiosk.vision.glyph_net import log_probs
 from kiosk.vision.glyphs import ALPHABET, WINDOW_MARGIN, load_cells
 
 TEMPLATE_H, TEMPLATE_W = 24, 18
@@ -64,7 +68,7 @@ UNCHECKED_CELLS[2, :] = True
 class MrzCells:
     """Per-cell classification of one MRZ image.
 
-    ``scores``: (3, 30, 37) float32 best normalised correlation per symbol. ``is_upside_down``: the MRZ was
+    ``scores``: (3, 30, 37) float32 probability per symbol from the learned classifier (sums to 1 per cell). ``is_upside_down``: the MRZ was
     found in the top half, i.e. the card image was rotated 180°. ``line_boxes``: (x, y, w, h) in card px.
     """
 
@@ -401,10 +405,25 @@ def _sample_cells(gray: np.ndarray, xs: np.ndarray, baselines: np.ndarray, pitch
     return v
 
 
-def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
-    """Locate and classify the MRZ of a rectified card (grayscale uint8, card fills the image, any size).
+@dataclass(frozen=True)
+class CellSamples:
+    """Every MRZ cell of one card image sampled for classification (the classifier's input).
 
-    Returns None when no 3×30 MRZ is found (the front, a passport's 2×44 MRZ, a blank sheet, blur).
+    ``samples``: (placements=2, 90, shifts, D) float32 zero-mean unit-norm cell windows, row-major over the
+    3×30 cells; placement 0 centres each cell on its own glyph's ink, placement 1 on the line's regular grid.
+    """
+
+    samples: np.ndarray
+    is_upside_down: bool
+    line_boxes: tuple[tuple[int, int, int, int], ...]
+    pitch_px: float
+
+
+def sample_mrz_cells(gray_card: np.ndarray) -> CellSamples | None:
+    """Locate the MRZ of a rectified card (grayscale uint8, card fills the image) and sample its 90 cells.
+
+    Returns None when no 3×30 MRZ is found. Training data for :mod:`kiosk.vision.glyph_net` is sampled
+    through this same function, so the classifier sees exactly what it sees at run time.
     """
     if gray_card.ndim != 2 or gray_card.size == 0:
         return None
@@ -426,19 +445,51 @@ def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
         # wide 'M' touching a '<') cannot make a confident wrong letter on its own.
         k = np.arange(N_COLS)
         grid = [(np.polyval(np.polyfit(k, f[0], 1), k), np.polyval(np.polyfit(k, f[1], 1), k), f[2]) for f in fits]
-        t = _templates()
-        scores = None
-        for placement in (fits, grid):
-            samples = np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in placement])  # (90, S, D)
-            corr = samples.reshape(-1, samples.shape[2]) @ t  # (90*S, 37*V)
-            corr = corr.reshape(N_LINES * N_COLS, -1, len(ALPHABET), _n_variants())
-            one = corr.max(axis=(1, 3)).reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
-            scores = one if scores is None else np.minimum(scores, one)
+        samples = np.stack([np.concatenate([_sample_cells(g_contig, f[0], f[1], f[2]) for f in placement])
+                            for placement in (fits, grid)]).astype(np.float32)
         boxes = tuple((int(c.x_range[0]), int(c.comps[:, 1].min()), int(c.x_range[1] - c.x_range[0]),
                        int((c.comps[:, 1] + c.comps[:, 3]).max() - c.comps[:, 1].min())) for c in triple)
-        return MrzCells(scores=scores, is_upside_down=is_upside_down, line_boxes=boxes,
-                        pitch_px=float(np.mean(pitches)))
+        return CellSamples(samples, is_upside_down, boxes, float(np.mean(pitches)))
     return None
+
+
+def correlation_scores(samples: np.ndarray) -> np.ndarray:
+    """(3, 30, 37) template correlation per symbol from (placements, 90, shifts, D) samples: best over
+    shifts and template variants, worst over placements."""
+    t = _templates()
+    scores = None
+    for placement in samples:
+        corr = placement.reshape(-1, placement.shape[2]) @ t  # (90*S, 37*V)
+        corr = corr.reshape(N_LINES * N_COLS, -1, len(ALPHABET), _n_variants())
+        one = corr.max(axis=(1, 3)).reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
+        scores = one if scores is None else np.minimum(scores, one)
+    assert scores is not None
+    return scores
+
+
+def classifier_scores(samples: np.ndarray) -> np.ndarray:
+    """(3, 30, 37) symbol probabilities from (placements, 90, shifts, D) samples by the learned classifier
+    (:mod:`kiosk.vision.glyph_net`), averaged over the sub-cell shifts and both placements.
+
+    Averaging (not the worst placement, as for correlation) is what the dev scenes favoured: a window that
+    snapped onto the wrong blob gives a split vote, so the cell's margin drops and its read is refused
+    rather than won by either placement alone.
+    """
+    p_, n, s_, d = samples.shape
+    prob = np.exp(log_probs(samples.reshape(-1, d))).reshape(p_, n, s_, len(ALPHABET)).mean(axis=(0, 2))
+    return prob.reshape(N_LINES, N_COLS, len(ALPHABET)).astype(np.float32)
+
+
+def classify_cells(gray_card: np.ndarray) -> MrzCells | None:
+    """Locate and classify the MRZ of a rectified card (grayscale uint8, card fills the image, any size).
+
+    Returns None when no 3×30 MRZ is found (the front, a passport's 2×44 MRZ, a blank sheet, blur).
+    """
+    got = sample_mrz_cells(gray_card)
+    if got is None:
+        return None
+    return MrzCells(scores=classifier_scores(got.samples), is_upside_down=got.is_upside_down,
+                    line_boxes=got.line_boxes, pitch_px=got.pitch_px)
 
 
 def looks_like_td3(gray_card: np.ndarray) -> bool:

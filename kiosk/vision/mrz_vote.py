@@ -1,9 +1,14 @@
 """Vote MRZ cell scores across reads and decide whether a read can be accepted.
 
 Zero false accepts is the rule: a read is accepted only when (1) it parses as an INE TD1 MRZ, (2) every
-check digit passes (CIC, birth date, expiry date, composite), (3) every cell's glyph correlation reaches
+check digit passes (CIC, birth date, expiry date, composite), (3) every cell's symbol probability reaches
 ``mrz_min_score`` and (4) the cells no check digit protects (names, sex, nationality, 'IDMEX', the filler)
-beat their runner-up symbol by ``mrz_min_margin``. Nothing is ever "corrected" to make a check digit pass.
+beat their runner-up symbol by ``mrz_min_margin`` (a probability difference). Nothing is ever "corrected" to
+make a check digit pass.
+
+Calibration (dev seeds 4242 and 7777, 120 normal + 120 hard scenes each, every read of the detected outline
+and its rescalings): reads that pass every check digit but are wrong reach an unchecked-cell margin of at
+most 0.18 and a min score of 0.24; right reads have a 5th-percentile margin of 0.26-0.54.
 """
 
 from __future__ import annotations
