@@ -74,25 +74,36 @@ def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[i
     if len(near) < 8:
         return None
     p0 = float(np.median(near))
-    phase = float(np.angle(np.exp(2j * np.pi * cx / p0).mean())) / (2 * np.pi) * p0
-    origin, pitch = phase, p0
+    # Columns by walking from glyph to glyph with the local pitch: perspective the view did not undo makes
+    # the pitch drift along the line, and one straight grid would slip a column somewhere in the middle.
+    kk = np.zeros(len(cx), int)
+    local = p0
+    for j in range(1, len(cx)):
+        step = int(round(gaps[j - 1] / local))
+        kk[j] = kk[j - 1] + step
+        if step == 1:
+            local = 0.7 * local + 0.3 * float(gaps[j - 1])
+    # Cell centre x as a quadratic in the column (perspective along the line), glyphs off it dropped.
     keep = np.ones(len(cx), bool)
     for _ in range(3):
-        kk = np.round((cx - origin) / pitch)
-        keep = np.abs(cx - (origin + pitch * kk)) < 0.3 * pitch
         if keep.sum() < 8:
             return None
-        a = np.stack([np.ones(int(keep.sum())), kk[keep]], axis=1)
-        origin, pitch = np.linalg.lstsq(a, cx[keep], rcond=None)[0]
-    if abs(pitch - p0) > 0.1 * p0:
+        coef = np.polyfit(kk[keep], cx[keep], 2)
+        keep = np.abs(cx - np.polyval(coef, kk)) < 0.3 * p0
+    if keep.sum() < 8:
         return None
-    kk = np.round((cx - origin) / pitch).astype(int)
+    pitch = float(np.polyval(np.polyder(coef), float(np.median(kk))))
+    if abs(pitch - p0) > 0.15 * p0:
+        return None
     # Occupied cells: every component covers the cells whose centres it spans (a '<<<' blob several).
+    ks = np.arange(int(kk.min()) - 6, int(kk.max()) + 7)
+    centres = np.polyval(coef, ks)
     occupied: set[int] = set()
     for x, _, w, _ in comps:
-        lo = int(np.ceil((x - 0.25 * pitch - origin) / pitch))
-        hi = int(np.floor((x + w + 0.25 * pitch - origin) / pitch))
-        occupied.update(range(lo, max(lo, hi) + 1))
+        inside = (centres >= x - 0.25 * pitch) & (centres <= x + w + 0.25 * pitch)
+        occupied.update(int(k) for k in ks[inside])
+    if not occupied:
+        return None
     # The longest run of occupied cells, bridging single empty cells (a faint glyph the chain dropped).
     cells = sorted(occupied)
     runs, start = [], cells[0]
@@ -108,7 +119,7 @@ def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[i
         return None
     full = (st[:, 3] >= 0.8 * cap) & keep
     pts = np.stack([cx[full], (st[:, 1] + st[:, 3])[full]], axis=1)
-    return pts, kk[full], float(pitch), starts
+    return pts, kk[full], pitch, starts
 
 
 def _anchor(view: np.ndarray, view_to_still: np.ndarray, cap_range_px: tuple[float, float],

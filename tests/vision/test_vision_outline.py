@@ -1,0 +1,83 @@
+"""The card anchored on its MRZ when the outline is wrong: hard generator scenes whose best outline is off by
+10-30 % of the card width (strong perspective, a thumb, a card-like object beside the card), a false second
+card, and the MRZ's glyph grid recovered from a deliberately bad outline."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from vision_helpers import TODAY, background, sample, two_cards_scene
+
+from kiosk.config import VisionConfig
+from kiosk.vision import document
+from kiosk.vision.card_detect import detect_cards
+from kiosk.vision.document import analyse_back
+from kiosk.vision.mrz_locate import BASELINES_PX, CELL0_X_PX, PITCH_PX, anchor_card, anchor_on_outline
+
+CFG = VisionConfig()
+
+
+def _err(found: np.ndarray, truth: np.ndarray) -> float:
+    """Max corner distance, the outline either way round."""
+    return float(min(np.linalg.norm(np.roll(found, s, axis=0) - truth, axis=1).max() for s in (0, 2)))
+
+
+def _mrz_cells() -> np.ndarray:
+    """(90, 2) canonical card px of the MRZ cells (centre x, baseline y)."""
+    return np.array([(CELL0_X_PX + PITCH_PX * k, y) for y in BASELINES_PX for k in range(30)], np.float32)
+
+
+@pytest.mark.parametrize("index", [29, 52])
+def test_a_wrong_outline_is_replaced_by_the_card_anchored_on_its_mrz(index: int) -> None:
+    s = sample("hard", index)
+    truth = np.array(s.label["back"]["corners"], np.float32)
+    card_w = float(np.linalg.norm(truth[1] - truth[0]))
+    best = detect_cards(s.back_scene, document.STILL_WORK_WIDTH_PX, with_alternative=True)[0]
+    assert _err(best.corners, truth) > 0.1 * card_w  # the outline alone is wrong here...
+    r = analyse_back(s.back_scene, CFG, today=TODAY)
+    assert r.mrz is not None and r.mrz.lines == tuple(s.label["mrz_lines"])  # ...the MRZ still reads
+    assert r.detection is not None and _err(r.detection.corners, truth) < 0.05 * card_w
+    assert r.rectified is not None and r.rectified.shape == (638, 1011, 3)
+
+
+def test_clutter_taken_for_a_second_card_does_not_block_the_read() -> None:
+    s = sample("hard", 14)  # a sheet with text rows on the desk looks like a second card
+    found = detect_cards(s.back_scene, document.STILL_WORK_WIDTH_PX, with_alternative=True)
+    assert found and found[0].other_cards >= 1
+    r = analyse_back(s.back_scene, CFG, today=TODAY)
+    assert r.is_accepted and r.mrz is not None and r.mrz.lines == tuple(s.label["mrz_lines"])
+    assert r.guidance is None and r.detection is not None and r.detection.other_cards == 0
+
+
+def test_two_real_backs_are_still_refused_even_when_one_reads() -> None:
+    r = analyse_back(two_cards_scene(), CFG, today=TODAY)
+    assert r.guidance == "card.one_card_only" and r.mrz is None and not r.is_accepted
+
+
+@pytest.mark.parametrize(("difficulty", "index"), [("normal", 2), ("hard", 3)])
+def test_mrz_grid_found_from_an_outline_off_by_a_tenth_of_the_card(difficulty: str, index: int) -> None:
+    s = sample(difficulty, index)
+    truth = np.array(s.label["back"]["corners"], np.float32)
+    card_w = float(np.linalg.norm(truth[1] - truth[0]))
+    h_true = np.array(s.label["back"]["homography"], np.float64)  # rendered card px (1011 wide) → scene px
+    gray = cv2.cvtColor(s.back_scene, cv2.COLOR_BGR2GRAY)
+    cells = _mrz_cells()[None]
+    want = cv2.perspectiveTransform(cells.astype(np.float64), h_true)[0]
+    pitch = card_w * PITCH_PX / 1011
+    rng = np.random.default_rng(index)
+    for turn in (0, 2):  # the bad outline either way up
+        bad = np.roll(truth + rng.uniform(-0.1, 0.1, size=(4, 2)).astype(np.float32) * card_w, turn, axis=0)
+        hom = anchor_card(gray, bad)
+        assert hom is not None
+        got = cv2.perspectiveTransform(cells.astype(np.float64), hom)[0]
+        # every cell of the MRZ lands within a quarter of a cell of where it is printed
+        assert np.linalg.norm(got - want, axis=1).max() < 0.25 * pitch
+
+
+def test_no_mrz_no_anchor() -> None:
+    s = sample("normal", 2)
+    truth = np.array(s.label["front"]["corners"], np.float32)
+    assert anchor_on_outline(cv2.cvtColor(s.front_scene, cv2.COLOR_BGR2GRAY), truth) is None  # the front
+    table = cv2.cvtColor(background(11, "cluttered"), cv2.COLOR_BGR2GRAY)
+    assert anchor_on_outline(table, np.float32([[300, 300], [1300, 300], [1300, 930], [300, 930]])) is None
