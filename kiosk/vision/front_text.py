@@ -68,7 +68,7 @@ DATE_ZONES = {"EF": (0.77, 0.27, 1.0, 0.42), "GH": (0.27, 0.63, 0.78, 0.77)}
 _CAP_RANGE = (0.018, 0.05)  # glyph heights of value text, fractions of the card height
 
 DATE_CELL_MARGIN = 0.08  # a digit cell "reads clearly" as d when d beats the runner-up by this NCC margin
-DATE_MIN_CONTRADICTIONS = 2  # cells that clearly read another digit than the MRZ's before the date mismatches
+DATE_MIN_CONTRADICTIONS = 3  # cells that clearly read another digit than the MRZ's before the date mismatches
 N_NAME_DECOYS = 30  # decoy names per name part
 NAME_MISMATCH_BEATEN = 0.3  # names contradict when every part is beaten by this share of decoys
 
