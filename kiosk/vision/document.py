@@ -28,6 +28,7 @@ from kiosk.vision.fraud import FraudReport, assess_fraud
 from kiosk.vision.mrz_locate import (
     anchor_card,
     anchor_on_outline,
+    iter_located,
     locate_and_rectify,
     rectify_from_homography,
 )
@@ -154,10 +155,9 @@ def _rescaled_read(still_bgr: np.ndarray, corners: np.ndarray, first: MrzCells) 
 
 
 def _lazy_locate(still_bgr: np.ndarray, found: list[CardDetection]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The MRZ found in turned copies of the still (see :func:`locate_and_rectify`), computed only when asked."""
-    located = locate_and_rectify(still_bgr, [c.corners for c in found])
-    if located is not None:
-        yield located
+    """Cards anchored on the MRZ found in turned copies of the still (see :func:`iter_located`), computed only
+    when asked."""
+    yield from iter_located(still_bgr, [c.corners for c in found])
 
 
 def _another_mrz(still_bgr: np.ndarray, found: list[CardDetection], read: CardDetection | None) -> bool:

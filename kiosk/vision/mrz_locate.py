@@ -17,7 +17,7 @@ ink-contrast window.)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -44,17 +44,19 @@ _MIN_POINTS = 40  # glyph points (of ≤ 90) that must agree with one homography
 
 def _angles(quads: Sequence[np.ndarray]) -> list[float]:
     """Text directions to try (degrees): level, then both long sides of every quad (a wrong quad often has
-    one true side), each both ways round."""
-    out = [0.0]
+    one true side), nearest level first (cards are held roughly landscape; a wrong quad's side across the
+    card would otherwise use up the tries), each both ways round (an MRZ seen upside down anchors a card
+    turned about the MRZ, which its reader then refuses)."""
+    dirs = [0.0]
+    cands = []
     for q in quads:
         for a_, b_ in ((q[0], q[1]), (q[3], q[2])):
             d = b_ - a_
-            a = float(np.degrees(np.arctan2(d[1], d[0])))
-            for cand in (a, a + 180.0):
-                cand = (cand + 180.0) % 360.0 - 180.0
-                if all(abs((cand - b + 180.0) % 360.0 - 180.0) > 3.0 for b in out):
-                    out.append(cand)
-    return out
+            cands.append((float(np.degrees(np.arctan2(d[1], d[0]))) + 90.0) % 180.0 - 90.0)
+    for cand in sorted(cands, key=abs):
+        if all(abs((cand - b + 90.0) % 180.0 - 90.0) > 3.0 for b in dirs):
+            dirs.append(cand)
+    return [a for d in dirs for a in (d, d + 180.0 if d <= 0 else d - 180.0)]
 
 
 def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[int]] | None:
@@ -238,13 +240,20 @@ def anchor_card(still_gray: np.ndarray, corners: np.ndarray, rounds: int = 2) ->
 
 
 def locate_and_rectify(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
-                       max_tries: int = 5) -> tuple[np.ndarray, np.ndarray] | None:
+                       max_tries: int = 6) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first card :func:`iter_located` gives, or None."""
+    return next(iter_located(still_bgr, quads, max_tries), None)
+
+
+def iter_located(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
+                 max_tries: int = 6) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(canonical card image 1011×638 BGR, the card's corners in the still TL, TR, BR, BL) aligned on the MRZ
-    found in ``still_bgr``, or None.
+    found in turned copies of ``still_bgr``, one per text direction that shows an MRZ (computed as asked).
 
     ``quads``: card-like outlines (4×2, still px) whose long sides suggest the text direction. The MRZ found
     in a turned copy of the still is anchored once more in the view of the card it gives (perspective the
-    turn could not undo).
+    turn could not undo). A card anchored on an MRZ seen upside down comes out turned about the MRZ: the
+    reader finds no MRZ on it, and the caller asks for the next.
     """
     h, w = still_bgr.shape[:2]
     scale = min(1.0, WORK_WIDTH_PX / w)
@@ -272,5 +281,4 @@ def locate_and_rectify(still_bgr: np.ndarray, quads: Sequence[np.ndarray] = (),
             hom = again
         card, corners = rectify_from_homography(still_bgr, hom)
         if _plausible(corners, still_bgr.shape):
-            return card, corners
-    return None
+            yield card, corners

@@ -81,3 +81,16 @@ def test_no_mrz_no_anchor() -> None:
     assert anchor_on_outline(cv2.cvtColor(s.front_scene, cv2.COLOR_BGR2GRAY), truth) is None  # the front
     table = cv2.cvtColor(background(11, "cluttered"), cv2.COLOR_BGR2GRAY)
     assert anchor_on_outline(table, np.float32([[300, 300], [1300, 300], [1300, 930], [300, 930]])) is None
+
+
+def test_no_true_outline_at_all_the_mrz_is_found_in_a_turned_copy() -> None:
+    # Papers with text rows and bright blocks around the card: every card-like quad is wrong (the best one
+    # is off by the card's width), and sides across the card must not use up the text directions tried.
+    s = sample("normal", 38)
+    truth = np.array(s.label["back"]["corners"], np.float32)
+    card_w = float(np.linalg.norm(truth[1] - truth[0]))
+    found = detect_cards(s.back_scene, document.STILL_WORK_WIDTH_PX, with_alternative=True)
+    assert all(_err(d.corners, truth) > 0.3 * card_w for d in found[:3])
+    r = analyse_back(s.back_scene, CFG, today=TODAY)
+    assert r.mrz is not None and r.mrz.lines == tuple(s.label["mrz_lines"])
+    assert r.detection is not None and _err(r.detection.corners, truth) < 0.05 * card_w
