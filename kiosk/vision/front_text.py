@@ -9,24 +9,31 @@ another layout) is 'unreadable' and must never raise a fraud flag.
 How:
 
 * Ink is what is dark in every colour channel (max over B, G, R), after a black-hat that removes the background
-  gradient; the coloured SPECIMEN overlay and guilloché lines stay faint. Text lines are found as chains of
-  glyph-sized connected components inside generous zones around the E-H layout positions (FACTS §1.2; the
-  rectified card can be off by a few % after a rough outline), so nothing depends on exact coordinates.
-* Each candidate string is drawn from a glyph atlas of a plain sans condensed bold (DejaVu Sans Condensed Bold,
-  shipped as ``front_glyphs.npz`` with its kerning; no font or pygame at run time) at the line's measured cap
-  height, aligned to the line (shift and ±10 % width search) and scored by normalised correlation over the union
-  of the two ink extents, so a string of the wrong length scores low too.
+  gradient; the coloured SPECIMEN overlay and guilloché lines stay faint. Text lines are chains of glyph-sized
+  connected components of similar height; each line's cap band is then measured at half the height of its row
+  profile (component boxes grow with blur and would shrink every string drawn at their height).
+* The birth date is looked for on the whole card (a rough outline can shift the rectified card by 10-25 %):
+  the line that reads best as *some* DD/MM/YYYY (digits are tabular in the atlas font, so every date shares one
+  layout) with both '/' seen. Its position and size then place the name and SEXO zones (E/F print the date top
+  right, G/H low in the middle, FACTS §1.2); without a date the nominal zones are used.
+* Strings are drawn from a glyph atlas of a plain sans condensed bold (DejaVu Sans Condensed Bold, shipped as
+  ``front_glyphs.npz`` with its kerned pair advances; no font or pygame at run time) at the line's cap height,
+  aligned to the line (shift and ±8 % width) and scored by normalised correlation over the union of the two ink
+  extents, so a string of the wrong length scores low too.
 * Decisions are **relative**, never an absolute correlation threshold tuned to one font:
-  - birth date: digits are tabular, so every DD/MM/YYYY has the same layout. Each of the 8 digit cells is scored
-    against the 10 digits; the date is a mismatch when at least :data:`DATE_MIN_CONTRADICTIONS` cells read
-    clearly (by :data:`DATE_CELL_MARGIN`) as another digit than the MRZ's, a match when the MRZ's digits win
-    (or tie) nearly everywhere, else unreadable;
-  - names: the MRZ's name parts compete with :data:`N_NAME_DECOYS`-ish decoy names of similar length (other
-    synthetic citizens' names); a match when the MRZ's string beats every decoy, a mismatch when many decoys beat
-    it on lines that are clearly text;
-  - sex: H against M on the single glyph beside SEXO, as supporting evidence only (half of all pairs share it).
-  The overall verdict is a mismatch only when the date says so, or when the names say so while the date is
-  unreadable; any field that matches makes it a match.
+  - birth date: each of the 8 digit cells is scored against the 10 digits, at the placement where the best
+    reading of every cell scores highest (the fit never looks at the MRZ). Mismatch when at least
+    :data:`DATE_MIN_CONTRADICTIONS` cells read (best ≥ 0.6) another digit than the MRZ's by at least
+    :data:`DATE_CELL_MARGIN`; match when the MRZ's digit wins or ties in ≥ 7 read cells and none contradicts;
+    else unreadable;
+  - names: each MRZ name part (given names, prefix-only when the MRZ cut them at 30 characters; the first and
+    last surname words, since the MRZ cannot tell where a compound paternal surname ends) on the line where it
+    fits best, against :data:`N_NAME_DECOYS` decoy names of similar length on that same line (the synthetic
+    name lists, minus any word of the MRZ's names). Match when every part beats every decoy; mismatch when
+    every part is beaten by :data:`NAME_MISMATCH_BEATEN` of its decoys;
+  - sex: H against M on the single glyph by SEXO, reported only (half of all swapped pairs share it).
+  Overall: mismatch when the date contradicts and the names do not match, or when the date line was found but
+  is not conclusive and the names contradict; match when the date or the names match; else unreadable.
 
 Validated on synthetic SPECIMEN fronts only (kiosk.synth, DejaVu type, dev seeds; see bench/bench_front_text.py).
 Real INE fronts use another typeface and a busier background: the relative decisions are meant to carry over
@@ -64,7 +71,6 @@ _TOP, _BOTTOM = 0.22, 0.22  # band kept above the cap height and below the basel
 # for rectification error (a rough outline shifts a rectified card by up to ~4 % of its width).
 NAME_ZONE = (0.27, 0.19, 0.83, 0.43)
 SEX_ZONE = (0.78, 0.19, 0.93, 0.32)
-DATE_ZONES = {"EF": (0.77, 0.27, 1.0, 0.42), "GH": (0.27, 0.63, 0.78, 0.77)}
 _CAP_RANGE = (0.018, 0.05)  # glyph heights of value text, fractions of the card height
 
 DATE_CELL_MARGIN = 0.08  # a digit cell "reads clearly" as d when d beats the runner-up by this NCC margin
@@ -538,7 +544,7 @@ def _check_date(found: _DateFound | None, mrz_date: str) -> FieldCheck:
     return FieldCheck(verdict, float(np.mean(got)), details)
 
 
-def _zones_from_date(found: _DateFound | None, shape: tuple[int, ...], expiry_year: int
+def _zones_from_date(found: _DateFound | None, shape: tuple[int, ...]
                      ) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
     """Name and sex zones (card fractions), placed from where the date was found when it was (which layout:
     E/F print the date top right, G/H low in the middle), else the nominal zones."""
@@ -671,7 +677,7 @@ def compare_front_to_mrz(rectified_front_bgr: np.ndarray, mrz_parse: MrzParse) -
     ink = _ink(card)
     f = mrz_parse.fields
     found = _find_date(ink)
-    name_zone, sex_zone = _zones_from_date(found, ink.shape, f.expiry_date.year)
+    name_zone, sex_zone = _zones_from_date(found, ink.shape)
     fields = {"birth_date": _check_date(found, f.birth_date.strftime("%d/%m/%Y")),
               "names": _check_names(ink, mrz_parse, name_zone), "sex": _check_sex(ink, f.sex, sex_zone)}
     verdicts = {k: v.verdict for k, v in fields.items()}

@@ -38,7 +38,8 @@ def _mrz(seed: int, difficulty: str, index: int, today: date = TODAY) -> MrzPars
     return parse_td1(mrz_lines(_other(seed, difficulty, index).citizen), today)
 
 
-GENUINE = ((101, "easy", 0), (101, "normal", 2), (5153, "normal", 1))
+# G/H fronts print the birth date low in the middle, E/F fronts top right: both layouts.
+GENUINE = ((101, "easy", 0), (101, "normal", 2), (5153, "normal", 1), (101, "easy", 4), (5153, "easy", 2))
 
 
 @pytest.mark.parametrize("key", GENUINE)
@@ -53,6 +54,8 @@ def test_front_and_its_own_mrz_match(key):
     ((101, "easy", 1), (101, "easy", 0)),
     ((101, "normal", 2), (101, "easy", 1)),
     ((5153, "normal", 1), (5153, "easy", 0)),
+    ((101, "normal", 6), (101, "normal", 7)),  # E front, E back
+    ((101, "easy", 4), (101, "easy", 5)),  # E front, G back
 ])
 def test_front_of_another_card_is_a_mismatch(front_key, mrz_key):
     front, mrz = _other(*front_key).citizen, _other(*mrz_key).citizen
