@@ -85,7 +85,7 @@ class VisionConfig:
     mrz_min_score: float = _f(0.3, min=0.0, max=1.0, doc="every MRZ cell's symbol probability must reach this")
     mrz_confident_score: float = _f(0.9, min=0.0, max=1.0,
                                     doc="an unchecked MRZ cell with a symbol probability below this needs the wide margin")
-    mrz_weak_cell_margin: float = _f(0.6, min=0.0, max=1.0,
+    mrz_weak_cell_margin: float = _f(0.5, min=0.0, max=1.0,
                                      doc="margin over the runner-up needed by such a weakly matching cell")
     mrz_min_margin: float = _f(0.4, min=0.0, max=1.0,
                                doc="probability margin over the runner-up needed on MRZ cells no check digit covers")

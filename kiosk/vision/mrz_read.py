@@ -8,7 +8,8 @@ placements). The scores (3×30×37 probabilities) are what we vote over across s
 them into text, using position-aware alphabets only to *rank* symbols. Acceptance (every check digit, plus
 confidence on the cells no check digit covers) is decided in :mod:`kiosk.vision.mrz_vote`.
 :func:`correlation_scores` (normalised correlation against 37 rendered OCR-B templates) was the classifier
-before; it stays for training-data checks and comparison.
+before; it stays for training-data checks and comparison. The classifier's weights ship as
+``glyph_net.npz``; regenerate them with ``python -m kiosk.vision.glyph_net --seed 2718``.
 """
 
 from __future__ import annotations
