@@ -59,13 +59,15 @@ def _angles(quads: Sequence[np.ndarray]) -> list[float]:
     return [a for d in dirs for a in (d, d + 180.0 if d <= 0 else d - 180.0)]
 
 
-def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[int]] | None:
+def _line_grid(comps: np.ndarray, only_in_band: bool = True
+               ) -> tuple[np.ndarray, np.ndarray, float, list[int]] | None:
     """One MRZ line's glyphs on its cell grid.
 
     ``comps``: (n, 4) x, y, w, h of the line's glyph components (merged '<' runs included), sorted by x.
     Returns (points (m, 2) ink centre x and bottom y of the full-height glyphs, their column relative to
     the grid origin (m,), pitch px, candidate grid columns of cell 0), or None when the components are not
     evenly spaced. Cell 0 is certain (one candidate) when the occupied cells form a run of exactly 30.
+    ``only_in_band``: wide blobs count only inside the line's band (a thumb tip beside the line is not print).
     """
     cap = float(np.median(comps[:, 3]))
     single = comps[:, 2] <= 1.1 * cap
@@ -97,11 +99,17 @@ def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[i
     pitch = float(np.polyval(np.polyder(coef), float(np.median(kk))))
     if abs(pitch - p0) > 0.15 * p0:
         return None
-    # Occupied cells: every component covers the cells whose centres it spans (a '<<<' blob several).
+    # Occupied cells: every glyph on the grid covers its cell, a merged '<<<' run the cells it spans. A wide
+    # blob off the line's band (a thumb tip, a mark beside the line) is not print of the line.
     ks = np.arange(int(kk.min()) - 6, int(kk.max()) + 7)
     centres = np.polyval(coef, ks)
+    band_top = float(np.median(st[keep, 1]))
+    band_bottom = float(np.median(st[keep, 1] + st[keep, 3]))
+    blobs = comps[~single]
+    if only_in_band:
+        blobs = blobs[(blobs[:, 1] > band_top - 0.3 * cap) & (blobs[:, 1] + blobs[:, 3] < band_bottom + 0.3 * cap)]
     occupied: set[int] = set()
-    for x, _, w, _ in comps:
+    for x, _, w, _ in np.concatenate([st, blobs]):
         inside = (centres >= x - 0.25 * pitch) & (centres <= x + w + 0.25 * pitch)
         occupied.update(int(k) for k in ks[inside])
     if not occupied:
@@ -118,7 +126,8 @@ def _line_grid(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[i
     span = hi - lo + 1
     starts = [lo] if span == N_COLS else list(range(min(lo, hi - N_COLS + 1), max(lo, hi - N_COLS + 1) + 1))
     if abs(span - N_COLS) > 3:
-        return None
+        # Blur can smear a '<' run past the band; only then count every blob.
+        return _line_grid(comps, only_in_band=False) if only_in_band else None
     full = (st[:, 3] >= 0.8 * cap) & keep
     pts = np.stack([cx[full], (st[:, 1] + st[:, 3])[full]], axis=1)
     return pts, kk[full], pitch, starts
