@@ -179,15 +179,16 @@ def _anchor(view: np.ndarray, view_to_still: np.ndarray, cap_range_px: tuple[flo
 
 
 def _plausible(corners: np.ndarray, still_shape: tuple[int, ...]) -> bool:
-    """A card a camera can show: convex, ID-1-like sides (perspective allowed), not absurdly large."""
+    """A card a camera can show: convex, ID-1-like sides (perspective allowed: a near side up to twice the
+    far one), not absurdly large."""
     if not np.isfinite(corners).all() or not cv2.isContourConvex(corners.reshape(-1, 1, 2).astype(np.float32)):
         return False
     top, bottom = np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3])
     left, right = np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1])
     ratio = (top + bottom) / max(left + right, 1e-6)
     h, w = still_shape[:2]
-    return 1.0 < ratio < 2.4 and max(top, bottom) / max(min(top, bottom), 1e-6) < 1.6 \
-        and max(left, right) / max(min(left, right), 1e-6) < 1.6 and top < 3 * w
+    return 1.0 < ratio < 2.4 and max(top, bottom) / max(min(top, bottom), 1e-6) < 2.0 \
+        and max(left, right) / max(min(left, right), 1e-6) < 2.0 and top < 3 * w
 
 
 def rectify_from_homography(still_bgr: np.ndarray, hom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
