@@ -89,8 +89,9 @@ class VisionConfig:
                                      doc="margin over the runner-up needed by such a weakly matching cell")
     mrz_min_margin: float = _f(0.4, min=0.0, max=1.0,
                                doc="probability margin over the runner-up needed on MRZ cells no check digit covers")
-    photocopy_chroma_max: float = _f(30.0, min=0.0, max=255.0,
-                                     doc="98th-percentile colour of the card (0-255) below which it looks photocopied")
+    photocopy_chroma_max: float = _f(31.0, min=0.0, max=255.0,
+                                     doc="98th-percentile colour of the card relative to its white (0-255 as if the "
+                                         "white were 255) below which it looks photocopied")
     screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")
 
 
