@@ -32,8 +32,9 @@ How:
     name lists, minus any word of the MRZ's names). Match when every part beats every decoy; mismatch when
     every part is beaten by :data:`NAME_MISMATCH_BEATEN` of its decoys;
   - sex: H against M on the single glyph by SEXO, reported only (half of all swapped pairs share it).
-  Overall: mismatch when the date contradicts and the names do not match, or when the date line was found but
-  is not conclusive and the names contradict; match when the date or the names match; else unreadable.
+  Overall: mismatch only when the date contradicts and the names do not match (names alone never flag: on
+  fronts blurred past reading wrong names out-score the right ones too often); match when the date or the names
+  match and neither contradicts; else (nothing readable, or date and names disagree) unreadable.
 
 Validated on synthetic SPECIMEN fronts only (kiosk.synth, DejaVu type, dev seeds; see bench/bench_front_text.py).
 Real INE fronts use another typeface and a busier background: the relative decisions are meant to carry over
@@ -92,11 +93,13 @@ class FieldCheck:
 @dataclass(frozen=True)
 class FrontTextCheck:
     """Front text against the MRZ. ``verdict``: 'match' | 'mismatch' | 'unreadable' (only 'mismatch' is a
-    fraud cue); ``fields``: 'birth_date', 'names', 'sex'; ``timing_ms``: wall time of the check."""
+    fraud cue); ``fields``: 'birth_date', 'names', 'sex'; ``timing_ms``: wall time of the check;
+    ``is_upside_down``: the front read better rotated by 180° and was checked that way."""
 
     verdict: str
     fields: dict[str, FieldCheck]
     timing_ms: float = 0.0
+    is_upside_down: bool = False  # the front was read rotated by 180°
 
     @property
     def is_mismatch(self) -> bool:
@@ -105,6 +108,7 @@ class FrontTextCheck:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary for PairCheck.details and logs (no personal data: scores and verdicts only)."""
         return {"verdict": self.verdict, "timing_ms": round(self.timing_ms, 1),
+                "is_upside_down": self.is_upside_down,
                 **{k: {"verdict": f.verdict, "score": round(f.score, 3)} for k, f in self.fields.items()}}
 
 
@@ -443,13 +447,14 @@ def _cell_bank(scale: float) -> tuple[np.ndarray, tuple[tuple[int, int], ...], n
     return digits, tuple(cells), slash, th
 
 
-def _date_cells(obs: np.ndarray, x: int, y: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _date_cells(obs: np.ndarray, x: int, y: int, scales: tuple[float, ...] = _DATE_SCALES
+                ) -> tuple[np.ndarray, np.ndarray] | None:
     """NCC of each cell of a DD/MM/YYYY line placed near (x, y) on ``obs``: (8, 10) digit cells against 0-9
     and (2,) the '/' cells, at the width scale and shift where the best reading of every cell scores highest
     (the fit never looks at the MRZ's digits). None when the layout does not fit in ``obs``."""
     best: tuple[float, Any] = (-np.inf, None)
     r = _DATE_SHIFT_PX
-    for scale in _DATE_SCALES:
+    for scale in scales:
         digits, cells, slash, th = _cell_bank(scale)
         if y - 1 < 0 or y + th + 1 > obs.shape[0] or x + cells[0][0] - r < 0 \
                 or x + cells[-1][1] + r > obs.shape[1]:
@@ -483,7 +488,7 @@ _DATE_ANCHOR = {"EF": (831.0, 228.0), "GH": (501.0, 453.0)}
 _DATE_CAP_PX = 17.6  # 24 px DejaVu Sans Condensed Bold
 _NAME_BOX = (300.0, 140.0, 805.0, 250.0)
 _SEX_BOX = (815.0, 140.0, 880.0, 182.0)
-_DATE_WIDTH_CAPS = (6.2, 9.0)  # ink width of DD/MM/YYYY in cap heights (7.5 in the atlas font), with slack
+_DATE_WIDTH_CAPS = (5.5, 10.5)  # ink width of DD/MM/YYYY in cap heights (7.5 in the atlas font; uneven stretch)
 DATE_SEARCH_ZONE = (0.0, 0.08, 1.0, 0.97)  # the whole card below the header: a rough outline moves it
 _DATE_MIN_SLASH = 0.5  # both '/' must be seen (NCC) before a line is taken for the date
 _DATE_MIN_BEST = 0.6  # a cell's best digit must reach this NCC to count as read (agreeing or contradicting)
@@ -507,8 +512,12 @@ def _find_date(ink: np.ndarray) -> _DateFound | None:
             continue
         obs, xs, xe = _line_image(ink, line)
         obs = _prep(obs)
+        # Width scale from the line's own width: every date has the same ink width in the atlas font, and a
+        # rough outline stretches the rectified card unevenly (10-15 % between x and y is common).
+        sx = (xe - xs) / tmpl.shape[1]
+        scales = tuple(round(sx * f / 0.005) * 0.005 for f in (0.96, 0.98, 1.0, 1.02, 1.04))
         _, _, x, y = _align(obs, tmpl, xs, xe, False)
-        got = _date_cells(np.pad(obs, ((2, 2), (0, 0))), x, y + 2)
+        got = _date_cells(np.pad(obs, ((2, 2), (0, 0))), x, y + 2, scales)
         if got is None:
             continue
         cells, slashes = got
@@ -677,20 +686,27 @@ def compare_front_to_mrz(rectified_front_bgr: np.ndarray, mrz_parse: MrzParse) -
     ink = _ink(card)
     f = mrz_parse.fields
     found = _find_date(ink)
+    # A card held upside down (rectified without a face to orient it) can read as some other date; the
+    # orientation whose best line reads more like a date wins.
+    flipped = np.ascontiguousarray(ink[::-1, ::-1])
+    found_flipped = _find_date(flipped)
+    is_flipped = found_flipped is not None and (found is None or found_flipped.free > found.free)
+    if is_flipped:
+        ink, found = flipped, found_flipped
     name_zone, sex_zone = _zones_from_date(found, ink.shape)
     fields = {"birth_date": _check_date(found, f.birth_date.strftime("%d/%m/%Y")),
               "names": _check_names(ink, mrz_parse, name_zone), "sex": _check_sex(ink, f.sex, sex_zone)}
     verdicts = {k: v.verdict for k, v in fields.items()}
-    # Names alone can only contradict when the date line anchored the name zone (a misplaced zone reads as
-    # "other names" too); the date, the most robust field, decides unless the names clearly agree.
-    is_anchored = found is not None and found.slashes.min() >= _DATE_MIN_SLASH
-    if verdicts["birth_date"] == "mismatch" and verdicts["names"] != "match" or is_anchored and verdicts["birth_date"] == "unreadable" and verdicts["names"] == "mismatch":
+    # Only the date, the most robust field, can flag; names can veto it (they agree) but never flag alone:
+    # on fronts blurred past reading, wrong names out-score the right ones about as often as not.
+    if verdicts["birth_date"] == "mismatch" and verdicts["names"] != "match":
         verdict = "mismatch"
-    elif "match" in (verdicts["birth_date"], verdicts["names"]):
+    elif "mismatch" not in (verdicts["birth_date"], verdicts["names"]) \
+            and "match" in (verdicts["birth_date"], verdicts["names"]):
         verdict = "match"
     else:
         verdict = "unreadable"
-    return FrontTextCheck(verdict, fields, (time.perf_counter() - t0) * 1000.0)
+    return FrontTextCheck(verdict, fields, (time.perf_counter() - t0) * 1000.0, is_flipped)
 
 
 def main(argv: list[str] | None = None) -> int:
