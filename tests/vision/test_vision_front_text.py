@@ -125,3 +125,13 @@ def test_atlas_lines_match_the_font_renderer():
         band = band[:, cols[0]:cols[-1] + 1]
         ref = cv2.resize(band, (ours.shape[1], ours.shape[0]), interpolation=cv2.INTER_AREA)
         assert np.corrcoef(ours.ravel(), ref.ravel())[0, 1] > 0.98, text
+
+
+def test_an_upside_down_front_is_read_the_right_way_up():
+    # Without a face detector analyse_front does not orient the card; a front rotated by 180° must not read
+    # as some other date.
+    key = (101, "easy", 0)
+    flipped = np.ascontiguousarray(_front(*key)[::-1, ::-1])
+    check = compare_front_to_mrz(flipped, _mrz(*key))
+    assert check.verdict == "match" and check.is_upside_down
+    assert compare_front_to_mrz(flipped, _mrz(101, "easy", 1)).verdict == "mismatch"
