@@ -94,3 +94,25 @@ def test_no_true_outline_at_all_the_mrz_is_found_in_a_turned_copy() -> None:
     r = analyse_back(s.back_scene, CFG, today=TODAY)
     assert r.mrz is not None and r.mrz.lines == tuple(s.label["mrz_lines"])
     assert r.detection is not None and _err(r.detection.corners, truth) < 0.05 * card_w
+
+
+def test_a_thumb_tip_beside_the_line_is_not_counted_as_its_print() -> None:
+    from kiosk.vision.mrz_locate import _line_grid
+
+    # 30 glyph boxes 18 px apart on one band (cap 22 px), and a wider, taller blob two cells after the last
+    # glyph reaching above the band: the thumb tip of seed-7777 hard 35, measured in its outline view.
+    glyphs = [[131 + 18 * k, 245, 12, 22] for k in range(30)]
+    comps = np.array(glyphs + [[698, 233, 33, 29]], np.float64)
+    got = _line_grid(comps)
+    assert got is not None
+    pts, cols, pitch, starts = got
+    assert starts == [0] and abs(pitch - 18) < 0.5 and len(pts) == 30 and cols.min() == 0 and cols.max() == 29
+
+
+def test_strong_perspective_is_a_plausible_card() -> None:
+    from kiosk.vision.mrz_locate import _plausible
+
+    # seed-7777 hard 22 (0.11 corner jitter): the left side is 1.6× the right one
+    seen = np.float32([[333, 107], [1359, 69], [1407, 615], [400, 989]])
+    assert _plausible(seen, (1200, 1600, 3))
+    assert not _plausible(np.float32([[0, 0], [1000, 0], [1000, 40], [0, 600]]), (1200, 1600, 3))
