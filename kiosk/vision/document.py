@@ -206,6 +206,11 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     ``voter``: votes this read with earlier stills of the same card (the caller resets it per card).
     ``today`` (default: the system date) decides vigencia. Raises ImageError only when ``still_bgr`` is not
     an image at all; every scene problem comes back as ``guidance``.
+
+    The MRZ is read through the card's outline first; when no outline gives an accepted read, the card is
+    anchored on its MRZ (:mod:`kiosk.vision.mrz_locate`: through each outline, then in turned copies). A
+    still with "two cards" is read too: it is refused ('card.one_card_only') unless one MRZ is accepted and
+    no other card-like quad shows an MRZ of its own (the "second card" was clutter or a card's other side).
     """
     _check_still(still_bgr)
     cfg = cfg or VisionConfig()
