@@ -130,13 +130,13 @@ def surround_brightness(image_bgr: np.ndarray, corners: np.ndarray) -> tuple[flo
     return float(median), float(low)
 
 
-def corner_roundness(card_gray: np.ndarray, surround: float) -> float:
-    """How much the four corners of the rectified card look like the surround (``surround``: its median
-    brightness, 0-255) rather than like the card next to them: ~1 for a real card's rounded corners, where the
-    surface behind it shows inside the outline; ~0.2-0.5 for a card image on a screen, which fills its
-    rectangle. Per corner, (edge − corner) / (edge − surround) from medians of the patch outside the corner's
-    arc and of the card's edge strips beside it; the second smallest of the four is returned, so one corner
-    under a thumb or next to a bright object does not decide."""
+def corner_roundness(card_gray: np.ndarray, surround: float) -> tuple[float, float, float, float]:
+    """How much each of the four corners of the rectified card looks like the surround (``surround``: its
+    median brightness, 0-255) rather than like the card next to it, in increasing order: ~1 for a real card's
+    rounded corners, where the surface behind it shows inside the outline; ~0.2-0.5 for a card image on a
+    screen, which fills its rectangle. Per corner, (edge − corner) / (edge − surround) from medians of the
+    patch outside the corner's arc and of the card's edge strips beside it. Callers read the second smallest,
+    so that one corner under a thumb or next to a bright object does not decide, or the largest."""
     h, w = card_gray.shape
     r = CORNER_RADIUS_FRACTION * w
     n = int(np.ceil(r))
@@ -148,7 +148,8 @@ def corner_roundness(card_gray: np.ndarray, surround: float) -> float:
         corner = float(np.median(g[:n, :n][outside]))
         edge = float(np.median(np.concatenate([g[a:b, c:d].ravel(), g[c:d, a:b].ravel()])))
         values.append((edge - corner) / max(edge - surround, 1.0))
-    return float(sorted(values)[1])
+    a0, a1, a2, a3 = sorted(values)
+    return float(a0), float(a1), float(a2), float(a3)
 
 
 def print_density(card_gray: np.ndarray) -> float:
@@ -175,28 +176,31 @@ def assess_fraud(card_bgr: np.ndarray, cfg: VisionConfig, image_bgr: np.ndarray 
     bezel_ratio = None if around is None else around[1] / white
     roundness = None if around is None else corner_roundness(gray, around[0])
     density = print_density(gray)
+    is_printed = density >= BLANK_DENSITY_MAX
     measures = {"colour_extent": round(extent, 2), "colour_relative": round(colour, 2),
                 "black_level": round(black, 2), "card_white": round(white, 1), "stripe_peaks": round(stripes, 2),
                 "print_density": round(density, 4)}
     if around is not None:
         measures.update(surround=round(around[0], 1), surround_low=round(around[1], 1),
-                        bezel_ratio=round(bezel_ratio, 3), corner_roundness=round(roundness, 3))
+                        bezel_ratio=round(bezel_ratio, 3), corner_roundness=round(roundness[1], 3),
+                        corner_roundness_max=round(roundness[3], 3))
     report = FraudReport(measures=measures)
     is_colourless = colour < cfg.photocopy_chroma_max
     photocopy = float(np.clip((cfg.photocopy_chroma_max + 10.0 - colour) / 20.0, 0.0, 1.0))
     report = report.with_flag("photocopy", photocopy, is_colourless)
-    report = report.with_flag("screen", *_screen_score(bezel_ratio, stripes, black, roundness, cfg))
+    report = report.with_flag("screen", *_screen_score(bezel_ratio, stripes, black, roundness, is_printed, cfg))
     # Blank sheets measure ≤ 0.021 on the calibration set, the blurriest genuine fronts ≥ 0.011 (dev seeds) —
     # those keep their colour, as does a plain patch of hand or desk taken in by a wrong outline.
     blank = float(np.clip(1.0 - density / (2 * BLANK_DENSITY_MAX), 0.0, 1.0)) if is_colourless else 0.0
-    return report.with_flag("blank", blank, density < BLANK_DENSITY_MAX and is_colourless)
+    return report.with_flag("blank", blank, not is_printed and is_colourless)
 
 
 def _ramp(value: float, zero_at: float, one_at: float) -> float:
     return float(np.clip((value - zero_at) / (one_at - zero_at), 0.0, 1.0))
 
 
-def _screen_score(bezel_ratio: float | None, stripes: float, black: float, roundness: float | None,
+def _screen_score(bezel_ratio: float | None, stripes: float, black: float,
+                  roundness: tuple[float, float, float, float] | None, is_printed: bool,
                   cfg: VisionConfig) -> tuple[float, bool]:
     """Screen score (0..1) and flag from three cues, any one of which is enough when strong:
     a black bezel ring (its 10th percentile below ~13 % of the card's white; genuine cards on the darkest
@@ -205,13 +209,20 @@ def _screen_score(bezel_ratio: float | None, stripes: float, black: float, round
     darker the ring, the less raised the black needs to be. Genuine cards with a ring under 20 % of their
     white measured black levels ≤ 35 on the calibration set (their best score there: 0.24).
     Both ring cues are dropped when the card's corners are rounded onto that dark ring (``roundness``, see
-    :func:`corner_roundness`): dark desks reach a ring ratio of 0.117 (dev seeds 4242/7777, 600 hard scenes)."""
+    :func:`corner_roundness`): dark desks reach a ring ratio of 0.117 (dev seeds 4242/7777, 600 hard scenes).
+    Conversely, on a printed card (``is_printed``: a blank sheet's black is its paper), all four corners square
+    onto a darkish ring (under 20 % of the white) with a raised black (≥ 30) say screen: three weak cues no
+    genuine dev scene combines (best 0.0 of 1100 backs and 240 fronts), which phones with a dimmer-than-usual
+    bezel do."""
     bezel = 0.0 if bezel_ratio is None else _ramp(bezel_ratio, BEZEL_RATIO_MAX + 0.05, BEZEL_RATIO_MAX - 0.05)
     moire = _ramp(stripes, 20.0, 32.0)
     backed = 0.0
     if bezel_ratio is not None:
         backed = max(min(_ramp(bezel_ratio, 0.17, 0.13), _ramp(black, 15.0, 35.0)),
                      min(_ramp(bezel_ratio, 0.20, 0.15), _ramp(black, 35.0, 50.0)))
-    square = 1.0 if roundness is None else 1.0 - _ramp(roundness, ROUNDED_FROM, ROUNDED_AT)
-    score = max(min(bezel, square), moire, min(backed, square))
+    square = 1.0 if roundness is None else 1.0 - _ramp(roundness[1], ROUNDED_FROM, ROUNDED_AT)
+    framed = 0.0
+    if bezel_ratio is not None and roundness is not None and is_printed:
+        framed = min(_ramp(bezel_ratio, 0.22, 0.18), 1.0 - _ramp(roundness[3], 0.6, 0.8), _ramp(black, 25.0, 35.0))
+    score = max(min(bezel, square), moire, min(backed, square), framed)
     return score, score >= cfg.screen_score_min
