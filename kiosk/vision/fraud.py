@@ -130,13 +130,16 @@ def surround_brightness(image_bgr: np.ndarray, corners: np.ndarray) -> tuple[flo
     return float(median), float(low)
 
 
-def corner_roundness(card_gray: np.ndarray, surround: float) -> tuple[float, float, float, float]:
+def corner_roundness(card_gray: np.ndarray, surround: float, white: float) -> tuple[float, float, float, float]:
     """How much each of the four corners of the rectified card looks like the surround (``surround``: its
     median brightness, 0-255) rather than like the card next to it, in increasing order: ~1 for a real card's
     rounded corners, where the surface behind it shows inside the outline; ~0.2-0.5 for a card image on a
     screen, which fills its rectangle. Per corner, (edge − corner) / (edge − surround) from medians of the
-    patch outside the corner's arc and of the card's edge strips beside it. Callers read the second smallest,
-    so that one corner under a thumb or next to a bright object does not decide, or the largest."""
+    patch outside the corner's arc and of the card's edge strips beside it; 0 where those strips are not
+    card-bright (less than 40 % of the way from the surround to the card's ``white``): an outline that takes
+    in a phone's letterbox has dark corners and dark strips, which says nothing about rounded corners.
+    Callers read the second smallest, so that one corner under a thumb or next to a bright object does not
+    decide, or the largest."""
     h, w = card_gray.shape
     r = CORNER_RADIUS_FRACTION * w
     n = int(np.ceil(r))
@@ -147,7 +150,8 @@ def corner_roundness(card_gray: np.ndarray, surround: float) -> tuple[float, flo
     for g in (card_gray, card_gray[:, ::-1], card_gray[::-1, :], card_gray[::-1, ::-1]):
         corner = float(np.median(g[:n, :n][outside]))
         edge = float(np.median(np.concatenate([g[a:b, c:d].ravel(), g[c:d, a:b].ravel()])))
-        values.append((edge - corner) / max(edge - surround, 1.0))
+        is_card_bright = edge - surround >= 0.4 * max(white - surround, 1.0)
+        values.append((edge - corner) / max(edge - surround, 1.0) if is_card_bright else 0.0)
     a0, a1, a2, a3 = sorted(values)
     return float(a0), float(a1), float(a2), float(a3)
 
@@ -174,7 +178,7 @@ def assess_fraud(card_bgr: np.ndarray, cfg: VisionConfig, image_bgr: np.ndarray 
     stripes = colour_stripe_peaks(card_bgr)
     around = surround_brightness(image_bgr, corners) if image_bgr is not None and corners is not None else None
     bezel_ratio = None if around is None else around[1] / white
-    roundness = None if around is None else corner_roundness(gray, around[0])
+    roundness = None if around is None else corner_roundness(gray, around[0], white)
     density = print_density(gray)
     is_printed = density >= BLANK_DENSITY_MAX
     measures = {"colour_extent": round(extent, 2), "colour_relative": round(colour, 2),

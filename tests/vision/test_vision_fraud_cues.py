@@ -73,7 +73,7 @@ def test_a_dark_desk_is_not_a_bezel_when_the_card_corners_show_it(index: int) ->
 def test_corner_roundness_reads_the_corners_against_the_surround() -> None:
     card = np.full((638, 1011), 220, np.uint8)
     card[300:340, 100:900] = 20  # some print
-    assert corner_roundness(card, surround=20.0) == pytest.approx((0.0,) * 4, abs=0.05)  # square: corners are card
+    assert corner_roundness(card, surround=20.0, white=220.0) == pytest.approx((0.0,) * 4, abs=0.05)  # square: corners are card
     r = int(1011 * 3.18 / 85.6)
     mask = np.zeros_like(card)
     cv2.rectangle(mask, (r, 0), (1011 - r, 638), 1, -1)
@@ -81,7 +81,13 @@ def test_corner_roundness_reads_the_corners_against_the_surround() -> None:
     for cx, cy in ((r, r), (1011 - r, r), (r, 638 - r), (1011 - r, 638 - r)):
         cv2.circle(mask, (cx, cy), r, 1, -1)
     rounded = np.where(mask > 0, card, 20).astype(np.uint8)
-    assert corner_roundness(rounded, surround=20.0) == pytest.approx((1.0,) * 4, abs=0.05)
+    assert corner_roundness(rounded, surround=20.0, white=220.0) == pytest.approx((1.0,) * 4, abs=0.05)
+    # An outline around a phone's whole screen: its corners and the strips beside them are letterbox, as dark
+    # as the bezel around — not a rounded card.
+    letterboxed = card.copy()
+    letterboxed[:, :150] = 20
+    letterboxed[:, -150:] = 20
+    assert corner_roundness(letterboxed, surround=20.0, white=220.0) == pytest.approx((0.0,) * 4, abs=0.05)
 
 
 @pytest.mark.parametrize("index", range(3))
