@@ -132,6 +132,11 @@ def _locate(still_bgr: np.ndarray, cfg: VisionConfig, timer: _Timer
 _BLOCKING = ("card.one_card_only", "card.not_found", "card.more_light", "card.too_bright")
 _COPY_FLAGS = ("photocopy", "screen")
 _MAX_MRZ_TRIES = 3  # card-like quads tried for an MRZ (a sheet of paper on the desk can outrank the card)
+# An MRZ-anchored card that does not read is kept (for its reason and guidance) only if its weakest cell
+# still looks like a glyph: wrong anchorings read 0.00 on dev seeds 1234/7777 (right cards that miss
+# acceptance ≥ 0.15), and their corners, often out of the frame, made the guidance 'move into frame' for a
+# card well inside it.
+_MIN_ANCHORED_SCORE = 0.1
 
 
 # Rescalings of the outline about its centre for a second look at a read that missed a margin: the
@@ -270,6 +275,8 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
             if got is None:
                 continue
             single = decide(got.scores, cfg, today)
+            if not single.is_accepted and single.min_score < _MIN_ANCHORED_SCORE:
+                continue  # lines that are not the MRZ (or a wrong anchoring): keep the outline's card
             key = (1.0 if single.is_accepted else 0.0, single.min_score)
             if key > best_key:
                 best_key, cells, rectified = key, got, card
