@@ -685,21 +685,26 @@ def compare_front_to_mrz(rectified_front_bgr: np.ndarray, mrz_parse: MrzParse) -
                           interpolation=cv2.INTER_AREA)
     ink = _ink(card)
     f = mrz_parse.fields
+    date_txt = f.birth_date.strftime("%d/%m/%Y")
     found = _find_date(ink)
-    # A card held upside down (rectified without a face to orient it) can read as some other date; the
-    # orientation whose best line reads more like a date wins.
-    flipped = np.ascontiguousarray(ink[::-1, ::-1])
-    found_flipped = _find_date(flipped)
-    is_flipped = found_flipped is not None and (found is None or found_flipped.free > found.free)
-    if is_flipped:
-        ink, found = flipped, found_flipped
+    # A card held upside down (rectified without a face to orient it) can read as some other date; unless the
+    # upright reading already agrees with the MRZ, the orientation whose best line reads clearly more like a
+    # date wins. A reading of the turned card only ever confirms: when glare hides the real date, some other
+    # line of the turned card can pass for a date (a genuine front was flagged that way).
+    is_flipped = False
+    if _check_date(found, date_txt).verdict != "match":
+        flipped = np.ascontiguousarray(ink[::-1, ::-1])
+        found_flipped = _find_date(flipped)
+        is_flipped = found_flipped is not None and (found is None or found_flipped.free > found.free + 0.05)
+        if is_flipped:
+            ink, found = flipped, found_flipped
     name_zone, sex_zone = _zones_from_date(found, ink.shape)
-    fields = {"birth_date": _check_date(found, f.birth_date.strftime("%d/%m/%Y")),
+    fields = {"birth_date": _check_date(found, date_txt),
               "names": _check_names(ink, mrz_parse, name_zone), "sex": _check_sex(ink, f.sex, sex_zone)}
     verdicts = {k: v.verdict for k, v in fields.items()}
     # Only the date, the most robust field, can flag; names can veto it (they agree) but never flag alone:
     # on fronts blurred past reading, wrong names out-score the right ones about as often as not.
-    if verdicts["birth_date"] == "mismatch" and verdicts["names"] != "match":
+    if verdicts["birth_date"] == "mismatch" and verdicts["names"] != "match" and not is_flipped:
         verdict = "mismatch"
     elif "mismatch" not in (verdicts["birth_date"], verdicts["names"]) \
             and "match" in (verdicts["birth_date"], verdicts["names"]):

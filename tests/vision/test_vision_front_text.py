@@ -129,9 +129,10 @@ def test_atlas_lines_match_the_font_renderer():
 
 def test_an_upside_down_front_is_read_the_right_way_up():
     # Without a face detector analyse_front does not orient the card; a front rotated by 180° must not read
-    # as some other date.
+    # as some other date. A turned reading only confirms: against another card it is not conclusive.
     key = (101, "easy", 0)
     flipped = np.ascontiguousarray(_front(*key)[::-1, ::-1])
     check = compare_front_to_mrz(flipped, _mrz(*key))
     assert check.verdict == "match" and check.is_upside_down
-    assert compare_front_to_mrz(flipped, _mrz(101, "easy", 1)).verdict == "mismatch"
+    other = compare_front_to_mrz(flipped, _mrz(101, "easy", 1))
+    assert other.is_upside_down and other.verdict == "unreadable"
