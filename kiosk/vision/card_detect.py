@@ -439,6 +439,25 @@ def detect_cards(frame_bgr: np.ndarray, work_width_px: int = WORK_WIDTH_PX,
     return out
 
 
+def refine_outline(frame_bgr: np.ndarray, corners: np.ndarray, work_width_px: int = WORK_WIDTH_PX,
+                   max_move: float = 0.025) -> np.ndarray | None:
+    """``corners`` (frame px, TL TR BR BL of the card as placed by other means, e.g. its MRZ) snapped onto
+    the card's edges, or None when the edges do not back them: a side without a straight edge, or a fit that
+    would move a corner more than ``max_move`` of the card's width (then it found another edge: a hand, a
+    table, a second card). Corner order is kept.
+    """
+    _check_image(frame_bgr)
+    fine, scale = _resize_to(frame_bgr, work_width_px)
+    quad = np.asarray(corners, np.float32) * scale
+    out, straight = _refine(fine, quad)
+    if straight <= 0:
+        return None
+    width = float(np.linalg.norm(quad[1] - quad[0]))
+    if np.linalg.norm(out - quad, axis=1).max() > max_move * max(width, 1.0):
+        return None
+    return (out / scale).astype(np.float32)
+
+
 def _print_score(edges: np.ndarray, quad: np.ndarray) -> float:
     """0..1: how much print (edges) lies inside the quad. Both sides of a credential are dense with text,
     codes and a photo; a hand, a sheet of plain paper or a table top are not."""

@@ -23,7 +23,7 @@ from kiosk.config import CredentialConfig, VisionConfig
 from kiosk.credential.models import Acceptance, CardModel, check_acceptable
 from kiosk.credential.mrz import MrzParse
 from kiosk.errors import ImageError
-from kiosk.vision.card_detect import CardDetection, detect_cards
+from kiosk.vision.card_detect import CardDetection, detect_cards, refine_outline
 from kiosk.vision.fraud import FraudReport, assess_fraud
 from kiosk.vision.mrz_locate import (
     anchor_card,
@@ -283,6 +283,14 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
                 detection = CardDetection(corners, 0.0, found[0].other_cards if found else 0)
             if single.is_accepted:
                 break
+        if detection is not None and detection.score == 0.0 and cells is not None:
+            # Corners placed from the MRZ are extrapolated to the top of the card (~1 % off, more under
+            # perspective), which trims the banner the fraud cues look at: snap them onto the card's edges
+            # when those back them. The MRZ read stays the anchored one.
+            snapped = refine_outline(still_bgr, detection.corners, STILL_WORK_WIDTH_PX)
+            if snapped is not None:
+                detection = dataclasses.replace(detection, corners=snapped)
+                rectified = rectify_card(still_bgr, snapped, CANONICAL_WIDTH_PX)
         timer.lap("mrz_locate")
     if quality.guidance == "card.one_card_only" and (best_key[0] <= 0 or _another_mrz(still_bgr, found, detection)):
         # Two cards in view: refused, unless one MRZ was read and no other card-like quad shows one (the

@@ -41,6 +41,32 @@ def test_a_wrong_outline_is_replaced_by_the_card_anchored_on_its_mrz(index: int)
     assert r.rectified is not None and r.rectified.shape == (638, 1011, 3)
 
 
+def test_an_anchored_card_is_snapped_onto_its_edges() -> None:
+    # Placed from the MRZ alone, the top corners are extrapolated ~1 % of the card off, trimming the banner the
+    # fraud cues read; the card's own edges put them back (where all four sides show a straight edge).
+    s = sample("hard", 29)
+    truth = np.array(s.label["back"]["corners"], np.float32)
+    card_w = float(np.linalg.norm(truth[1] - truth[0]))
+    r = analyse_back(s.back_scene, CFG, today=TODAY)
+    assert r.detection is not None and r.detection.score == 0.0  # anchored on the MRZ
+    assert _err(r.detection.corners, truth) < 0.004 * card_w
+    assert r.mrz is not None and r.mrz.lines == tuple(s.label["mrz_lines"])
+
+
+def test_snapping_refuses_edges_that_are_not_the_cards() -> None:
+    from kiosk.vision.card_detect import refine_outline
+
+    s = sample("hard", 29)
+    truth = np.array(s.label["back"]["corners"], np.float32)
+    card_w = float(np.linalg.norm(truth[1] - truth[0]))
+    near = truth + np.float32([[0.008, -0.006], [-0.007, 0.005], [0.006, 0.007], [-0.005, -0.008]]) * card_w
+    snapped = refine_outline(s.back_scene, near, document.STILL_WORK_WIDTH_PX)
+    assert snapped is not None and _err(snapped, truth) < 0.004 * card_w
+    far = truth * 0.8 + truth.mean(axis=0) * 0.2  # a fifth inside the card: the nearest edges are print
+    moved = refine_outline(s.back_scene, far, document.STILL_WORK_WIDTH_PX)
+    assert moved is None or np.linalg.norm(moved - far, axis=1).max() <= 0.025 * card_w + 1e-3
+
+
 def test_clutter_taken_for_a_second_card_does_not_block_the_read() -> None:
     s = sample("hard", 14)  # a sheet with text rows on the desk looks like a second card
     found = detect_cards(s.back_scene, document.STILL_WORK_WIDTH_PX, with_alternative=True)
