@@ -160,10 +160,14 @@ class _CardCapture:
                 return StillVerdict(ev.CardReading(side="back", model=model, fraud_flags=flags, details=details,
                                                    refusal_reason=r.acceptance.reason or "card.model_unsupported"))
             if self._front is not None:
-                pair = check_pair(self._front, r)
+                text_mode = self._o._cfg.vision.front_text_check
+                pair = check_pair(self._front, r, check_text=text_mode != "off")
                 details["pair"] = dict(pair.details)
-                if not pair.is_consistent:
-                    flags = flags + tuple(pair.flags)
+                flags = flags + tuple(pair.flags)
+                # The layout contradictions always refuse; the printed-text one only when configured to (until
+                # it is validated on real cards it is recorded on the capture for the central review).
+                if "front_back_mismatch" in pair.flags or ("front_text_mismatch" in pair.flags
+                                                           and text_mode == "refuse"):
                     return StillVerdict(ev.CardReading(side="back", refusal_reason="card.pair_mismatch",
                                                        fraud_flags=flags, details=details))
             return StillVerdict(ev.CardReading(side="back", image=_copy(r.rectified), fields=fields, model=model,

@@ -93,6 +93,9 @@ class VisionConfig:
                                      doc="98th-percentile colour of the card relative to its white (0-255 as if the "
                                          "white were 255) below which it looks photocopied")
     screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")
+    front_text_check: str = _f("record", choices=("off", "record", "refuse"),
+                               doc="front's printed birth date vs the MRZ: record a contradiction as a fraud flag "
+                                   "on the capture, or also refuse the card (validated on synthetic cards only)")
 
 
 @dataclass(frozen=True)

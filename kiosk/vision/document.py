@@ -105,7 +105,8 @@ class FrontResult:
 
 @dataclass(frozen=True)
 class PairCheck:
-    """Front/back consistency: ``flags`` holds 'front_back_mismatch' when the two sides disagree."""
+    """Front/back consistency: ``flags`` holds 'front_back_mismatch' when the two sides disagree by layout, and
+    'front_text_mismatch' when the front's printed birth date contradicts the MRZ (see :func:`check_pair`)."""
 
     is_consistent: bool
     flags: tuple[str, ...]
@@ -403,13 +404,17 @@ def _find_photo(rectified: np.ndarray, face_detector: FaceDetectorFn | None
     return crop, (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
 
 
-def check_pair(front: FrontResult, back: BackResult) -> PairCheck:
+def check_pair(front: FrontResult, back: BackResult, check_text: bool = True) -> PairCheck:
     """Do the two stills show the two sides of one card?
 
     Checked: the front still shows a front and the back still a back; and the card model family seen on the
     back's layout (QR codes) agrees with the one its MRZ implies (vigencia after 2029 → G/H), which catches a
-    machine-readable zone pasted from another card. Name and birth date printed on the front are not read
-    (no front-text OCR yet), so a front from a different card of the same model is not caught here.
+    machine-readable zone pasted from another card. Either contradiction flags 'front_back_mismatch'.
+
+    With ``check_text`` and an accepted MRZ, the birth date and names printed on the front are verified
+    against it (:func:`kiosk.vision.front_text.compare_front_to_mrz`); a clear contradiction flags
+    'front_text_mismatch', kept apart because it was validated on synthetic specimens only (the caller
+    decides whether it refuses or is only recorded). Details hold verdicts and scores, never the text.
     """
     details: dict[str, Any] = {"front_side": front.side, "back_side": back.side}
     flags: list[str] = []
@@ -427,4 +432,13 @@ def check_pair(front: FrontResult, back: BackResult) -> PairCheck:
         if layout == CardModel.E and by_mrz == CardModel.G:
             flags.append("front_back_mismatch")
             details["reason"] = "the MRZ vigencia belongs to a G/H card but the back has an E/F layout"
+    parse = back.mrz
+    if check_text and parse is not None and front.rectified is not None and front.side != "back":
+        from kiosk.vision.front_text import compare_front_to_mrz  # its glyph atlas loads on first use
+
+        text = compare_front_to_mrz(front.rectified, parse)
+        details["front_text"] = text.to_dict()
+        if text.is_mismatch:
+            flags.append("front_text_mismatch")
+            details.setdefault("reason", "the birth date printed on the front differs from the back's MRZ")
     return PairCheck(not flags, tuple(flags), details)

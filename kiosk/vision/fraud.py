@@ -13,7 +13,8 @@
   match the dark surround, that surround is a desk, not a bezel.
 - ``blank``: a card-shaped sheet without print and without colour (a plain patch of hand or desk that a wrong
   outline takes in is coloured).
-- ``no_face`` (front only) and ``front_back_mismatch`` (pair check) are added by :mod:`kiosk.vision.document`.
+- ``no_face`` (front only), ``front_back_mismatch`` and ``front_text_mismatch`` (pair check) are added by
+  :mod:`kiosk.vision.document`.
 Scores are 0..1, higher = more suspicious; a flag is raised when a score passes its configured threshold.
 """
 

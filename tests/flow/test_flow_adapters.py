@@ -170,3 +170,24 @@ def test_a_preview_reports_where_the_card_is_for_the_screen() -> None:
     assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y2 <= 1 and x1 - x0 > 0.3  # a card of an easy scene: large, in frame
     blank = capture.feed(Frame(np.full((480, 640, 3), 90, np.uint8), 0.1, 2))
     assert not blank.is_card_present and blank.card_outline is None
+
+
+@pytest.mark.parametrize(("mode", "is_refused"), [("record", False), ("refuse", True)])
+def test_a_front_from_another_card_is_recorded_or_refused_as_configured(faces_dir: Path, mode: str,
+                                                                        is_refused: bool) -> None:
+    from kiosk.face.detector import FaceDetector
+
+    cfg = load_config(env={}, overrides={"vision": {"front_text_check": mode}})
+    va = VisionAdapter(cfg, FakeClock(), face_detector=FaceDetector().detect, today=lambda: date(2026, 11, 28))
+    _, front_scene = _scene("front", seed=3)
+    front = va.new_capture("front", None).analyse_still(front_scene, 1, False)
+    assert front.context is not None
+    _, own_back = _scene("back", seed=3)
+    same = va.new_capture("back", front.context).analyse_still(own_back, 1, False)
+    assert same.reading is not None and same.reading.refusal_reason is None
+    assert "front_text_mismatch" not in same.reading.fraud_flags
+    assert same.reading.details["pair"]["front_text"]["verdict"] == "match"
+    _, other_back = _scene("back", seed=4)  # another citizen's card
+    mixed = va.new_capture("back", front.context).analyse_still(other_back, 1, False)
+    assert mixed.reading is not None and "front_text_mismatch" in mixed.reading.fraud_flags
+    assert (mixed.reading.refusal_reason == "card.pair_mismatch") is is_refused
