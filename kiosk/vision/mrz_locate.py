@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 import cv2
 import numpy as np
 
-from kiosk.vision.mrz_read import N_COLS, find_mrz_lines
+from kiosk.vision.mrz_read import N_COLS, find_mrz_lines, glyph_pitch
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, card_size
 
 WORK_WIDTH_PX = 1280
@@ -73,11 +73,10 @@ def _line_grid(comps: np.ndarray, only_in_band: bool = True
     single = comps[:, 2] <= 1.1 * cap
     st = comps[single]
     cx = st[:, 0] + st[:, 2] / 2.0
-    gaps = np.diff(cx)
-    near = gaps[(gaps > 0.6 * cap) & (gaps < 1.5 * cap)]
-    if len(near) < 8:
+    p0 = glyph_pitch(cx, cap)
+    if p0 is None:
         return None
-    p0 = float(np.median(near))
+    gaps = np.diff(cx)
     # Columns by walking from glyph to glyph with the local pitch: perspective the view did not undo makes
     # the pitch drift along the line, and one straight grid would slip a column somewhere in the middle.
     kk = np.zeros(len(cx), int)

@@ -262,18 +262,26 @@ def find_mrz_lines(gray: np.ndarray, y_from: float = 0.0,
     return _pick_triple(_glyph_chains(gray, y_from, cap_range_px), gray.shape[0])
 
 
+def glyph_pitch(centres_x: np.ndarray, cap: float) -> float | None:
+    """The line's pitch in px from its glyph centres (sorted by x), or None with fewer than 8 neighbour pairs.
+
+    Every MRZ cell is printed, so neighbouring glyphs are one pitch apart, and OCR-B's pitch is about its cap
+    height: gaps far from ``cap`` are a missed glyph or a stray blob and are left out.
+    """
+    gaps = np.diff(centres_x)
+    near = gaps[(gaps > 0.6 * cap) & (gaps < 1.5 * cap)]
+    return float(np.median(near)) if len(near) >= 8 else None
+
+
 def _fit_line(chain: _Chain, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """Cell centres (30 x), baselines (30 y), pitch and glyph height for one line; None when the line is not
     30 evenly spaced cells."""
     cap = chain.cap
     st = chain.comps[chain.comps[:, 2] <= 1.1 * cap]  # merged filler runs have no single centre
     cx = st[:, 0] + st[:, 2] / 2.0
-    # Pitch: neighbouring glyphs are one pitch apart (every cell is printed); OCR-B's pitch ≈ its cap height.
-    gaps = np.diff(cx)
-    near = gaps[(gaps > 0.6 * cap) & (gaps < 1.5 * cap)]
-    if len(near) < 8:
+    p0 = glyph_pitch(cx, cap)
+    if p0 is None:
         return None
-    p0 = float(np.median(near))
     # Origin phase by circular mean, then the 30 consecutive cells holding the most glyphs.
     ang = 2 * np.pi * cx / p0
     phase = float(np.angle(np.exp(1j * ang).mean())) / (2 * np.pi) * p0
