@@ -326,6 +326,10 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
         # A copy's print is degraded (toner, screen grid): its read is where misreads hide, and its data must
         # not be taken anyway. The lines stay in the decision for the record.
         decision = dataclasses.replace(decision, is_accepted=False, reason="mrz.fraud_suspected")
+    if decision.is_accepted and quality.guidance == "card.move_into_frame":
+        # The record keeps a picture of the whole back, and a card cut by the frame edge gives half of one:
+        # asked again even when its MRZ reads (the preview gates make this rare: the card moved at the shot).
+        decision = dataclasses.replace(decision, is_accepted=False, reason="mrz.card_incomplete")
     model = (model_from_layout(rectified) if cells is not None else None) or model_from_mrz(decision)
     acceptance = None
     if decision.is_accepted and decision.parse is not None and model is not None:
@@ -340,6 +344,8 @@ def _back_guidance(side: str, quality: CardQuality, decision: MrzDecision, accep
         return acceptance.reason if acceptance is not None and not acceptance.is_accepted else None
     if decision.reason == "mrz.fraud_suspected":
         return "card.use_original"
+    if quality.guidance == "card.move_into_frame":
+        return quality.guidance  # a cut card's side cannot be told: first the whole card
     if side == "front":
         return "card.flip_to_back"
     if decision.reason in ("mrz.not_idmex",):

@@ -31,8 +31,9 @@ class MrzDecision:
     """Outcome for one (voted) read.
 
     ``reason``: None when accepted, else 'mrz.not_found', 'mrz.not_idmex' (another document's MRZ),
-    'mrz.invalid' (a field is structurally impossible), 'mrz.check_failed', 'mrz.low_confidence' or
-    'mrz.fraud_suspected' (read from a still flagged as a photocopy or a screen).
+    'mrz.invalid' (a field is structurally impossible), 'mrz.check_failed', 'mrz.low_confidence',
+    'mrz.fraud_suspected' (read from a still flagged as a photocopy or a screen) or 'mrz.card_incomplete'
+    (read, but the card was cut by the frame edge: its picture would be incomplete).
     ``lines``: the text as read (also when rejected; for diagnostics, never for business use).
     ``checks``: per-check-digit status when the lines parse. ``n_reads``: reads voted.
     """

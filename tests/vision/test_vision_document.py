@@ -191,9 +191,18 @@ def test_blank_card_is_refused() -> None:
 
 
 def test_partial_card_is_refused() -> None:
-    for index in (0, 1):
+    for index in (0, 2):  # the MRZ out of the frame too: told to bring the card in, not to turn it
         r = analyse_back(sample("normal", index, "partial").back_scene, CFG, today=TODAY)
-        assert not r.is_accepted and r.guidance is not None
+        assert not r.is_accepted and r.guidance == "card.move_into_frame"
+
+
+def test_a_cut_card_is_asked_again_even_when_its_mrz_reads() -> None:
+    s = sample("normal", 8, "partial")  # the top of the card out of the frame, the MRZ whole
+    r = analyse_back(s.back_scene, CFG, today=TODAY)
+    d = r.mrz_decision
+    assert d is not None and d.lines == tuple(s.label["mrz_lines"])  # read right...
+    assert not r.is_accepted and d.reason == "mrz.card_incomplete"  # ...but its picture would be half a card
+    assert r.guidance == "card.move_into_frame"
 
 
 def test_genuine_cards_raise_no_fraud_flag() -> None:
