@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -160,12 +160,6 @@ def _rescaled_read(still_bgr: np.ndarray, corners: np.ndarray, first: MrzCells) 
     return dataclasses.replace(first, scores=np.mean(np.stack(scores), axis=0).astype(np.float32))
 
 
-def _lazy_locate(still_bgr: np.ndarray, found: list[CardDetection]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Cards anchored on the MRZ found in turned copies of the still (see :func:`iter_located`), computed only
-    when asked."""
-    yield from iter_located(still_bgr, [c.corners for c in found])
-
-
 def _another_mrz(still_bgr: np.ndarray, found: list[CardDetection], read: CardDetection | None) -> bool:
     """Does a card-like quad other than the one read (``read``) show an MRZ of its own?"""
     if read is None:
@@ -270,7 +264,7 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
         still_gray = cv2.cvtColor(still_bgr, cv2.COLOR_BGR2GRAY)
         views = (anchor_card(still_gray, c.corners) for c in found[:_MAX_MRZ_TRIES])
         located = itertools.chain((rectify_from_homography(still_bgr, h) for h in views if h is not None),
-                                  _lazy_locate(still_bgr, found[:_MAX_MRZ_TRIES]))
+                                  iter_located(still_bgr, [c.corners for c in found[:_MAX_MRZ_TRIES]]))
         for card, corners in located:
             got = classify_cells(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY))
             if got is None:
