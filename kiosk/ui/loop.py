@@ -11,6 +11,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import pygame
@@ -166,8 +167,8 @@ def measure_frames(screen_model: ScreenModel, size: tuple[int, int], n_frames: i
                    preview_size: tuple[int, int] = (640, 480), seed: int = 0) -> list[float]:
     """Render ``n_frames`` of ``screen_model`` with a changing live preview; returns per-frame milliseconds.
 
-    The preview is a new ``preview_size`` BGR frame every frame (as from the camera), so the conversion and
-    scaling are measured, not cached. For ``bench/bench_ui.py``. Raises ValueError for n_frames < 1.
+    The preview is a new ``preview_size`` BGR frame every frame (as from the camera), with a card outline that
+    moves, so the conversion, scaling and overlay are measured, not cached. For ``bench/bench_ui.py``. Raises ValueError for n_frames < 1.
     """
     import numpy as np
 
@@ -186,8 +187,11 @@ def measure_frames(screen_model: ScreenModel, size: tuple[int, int], n_frames: i
     out: list[float] = []
     runtime.render(surface, screen_model, preview=frames[0], now_s=0.0)  # warm the caches like a running kiosk
     for k in range(n_frames):
-        frame = frames[k % len(frames)]
-        frame = Frame(image=frame.image, timestamp_s=k / 30, index=k + 1)
+        base_frame = frames[k % len(frames)]
+        # what the camera worker hands the screen: the frame and the card outline found in it (moving a little)
+        d = 0.01 * (k % 5)
+        frame = SimpleNamespace(image=base_frame.image, timestamp_s=k / 30, index=k + 1,
+                                card_outline=((0.2 + d, 0.25), (0.8 + d, 0.27), (0.79 + d, 0.75), (0.21 + d, 0.73)))
         t0 = time.perf_counter()
         runtime.render(surface, screen_model, preview=frame, now_s=k / 30)
         out.append((time.perf_counter() - t0) * 1000.0)
