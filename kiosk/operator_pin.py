@@ -130,8 +130,9 @@ class PinGuardFile:
         os.replace(tmp, self.path)
 
     def load(self) -> tuple[int, float] | None:
-        """(attempts left, seconds of lockout still to serve), or None when nothing was saved. An unreadable
-        file (tampered with) leaves one attempt: the operator can still get in, a guesser gets no more."""
+        """(attempts left, seconds of lockout still to serve), or None when there is nothing to restore
+        (nothing saved, or a lockout already served). An unreadable file (tampered with) leaves one attempt:
+        the operator can still get in, a guesser gets no more."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             attempts = int(data["attempts_left"])
@@ -145,7 +146,8 @@ class PinGuardFile:
             return max(0, attempts), 0.0
         now = float(self._wall())
         left = lockout if now < saved else min(lockout, until - now)
-        return 0, max(0.0, left) if left > 0 else 0.0
+        # A lockout served while the kiosk was off ends like one served on screen: fresh attempts.
+        return (0, left) if left > 0 else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -116,6 +116,9 @@ def test_a_pin_lockout_survives_a_restart(tmp_path: Path) -> None:
     # a wall clock set back (a Pi boots without a real-time clock) serves the whole lockout again
     guard = PinGuardFile(tmp_path / PIN_STATE_FILE, lambda: time.time() - 86400.0)
     assert guard.load() == (0, cfg.ui.operator_lockout_s)
+    # served while the kiosk was off: fresh attempts, not one
+    later = PinGuardFile(tmp_path / PIN_STATE_FILE, lambda: time.time() + 2 * cfg.ui.operator_lockout_s)
+    assert later.load() is None
     (tmp_path / PIN_STATE_FILE).write_text("{garbage")
     assert guard.load() == (1, 0.0)  # tampered with: one attempt, not fresh ones
 
