@@ -46,7 +46,7 @@ test: setup lint
 	$(PY) -m pytest -q
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin tests bench
+	$(PY) -m ruff check apoyo_protocol kiosk web_admin tests bench
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo
