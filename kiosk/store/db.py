@@ -34,6 +34,7 @@ from kiosk.config import StoreConfig
 from kiosk.errors import InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store import audit as audit_mod
 from kiosk.store.audit import AuditLog, AuditReport
+from kiosk.store.durable import fsync_dir as _fsync_dir
 from kiosk.store.folio import MAX_SEQ, make_folio
 from kiosk.store.keys import KeyRing
 from kiosk.store.receipt import PinnedReceiptVerifier, ReceiptVerifier, VerifiedReceipt
@@ -267,14 +268,6 @@ def migrate(conn: sqlite3.Connection, now_s: float, target: int | None = None) -
             log.info("record database migrated to schema %d", version)
             current = version
     return current
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _translate(exc: sqlite3.Error, doing: str) -> StoreError:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.errors import KeyMissing
+from kiosk.store.durable import make_private_dir as _make_private_dir
+from kiosk.store.durable import write_atomic as _write_atomic
 
 KEYS_DIR = "keys"
 DEV_CENTRAL_DIR = "dev-central"
@@ -111,34 +113,6 @@ class DevCentral:
 
 
 # --- small file helpers --------------------------------------------------------------------------------------
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _make_private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` through a temporary file created with ``mode`` (so a secret is never briefly
-    world-readable), fsync it, rename it into place and fsync the directory."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
 
 def _read_secret(path: Path, what: str) -> bytes:
     """Read a secret file after checking it exists, is a regular file owned by us, and is mode 0600 or stricter."""
