@@ -37,7 +37,7 @@ from kiosk.store.audit import AuditLog, AuditReport
 from kiosk.store.durable import fsync_dir as _fsync_dir
 from kiosk.store.folio import MAX_SEQ, make_folio
 from kiosk.store.keys import KeyRing
-from kiosk.store.receipt import PinnedReceiptVerifier, ReceiptVerifier, VerifiedReceipt
+from kiosk.store.receipt import PinnedReceiptVerifier, VerifiedReceipt
 from kiosk.store.record import CaptureRecord
 from kiosk.store.seal import AeadChoice, choose_aead, read_header, seal, verify_envelope
 
@@ -291,18 +291,19 @@ class RecordStore:
     """Sealed records on disk. See the module doc for lifecycle, durability and thread rules.
 
     ``keys`` may be None for read-only use (stats); sealing, verifying and the audit log then raise
-    :class:`KeyMissing`. ``receipt_verifier`` defaults to the pinned central receipt keys; ``space_probe`` to the
-    real filesystem.
+    :class:`KeyMissing`. Receipts verify only against the central receipt keys pinned in ``keys`` (there is no
+    way to hand the store another verifier: that is the trust decision purging rests on); ``space_probe``
+    defaults to the real filesystem.
     """
 
     def __init__(self, data_dir: Path | str, cfg: StoreConfig, clock: Any, keys: KeyRing | None, *,
-                 receipt_verifier: ReceiptVerifier | None = None, space_probe: SpaceProbe | None = None) -> None:
+                 space_probe: SpaceProbe | None = None) -> None:
         self._cfg = cfg
         self._clock = clock
         self._keys = keys
         self._space = space_probe or DiskSpaceProbe()
         self._lock = threading.RLock()
-        self._verifier = receipt_verifier or (PinnedReceiptVerifier(keys.receipt_keys) if keys else None)
+        self._verifier = PinnedReceiptVerifier(keys.receipt_keys) if keys else None
         self._aead: AeadChoice | None = None
         self.dir = Path(data_dir) / STORE_DIR
         self.db_path = self.dir / DB_NAME
