@@ -293,11 +293,12 @@ class RecordStore:
     ``keys`` may be None for read-only use (stats); sealing, verifying and the audit log then raise
     :class:`KeyMissing`. Receipts verify only against the central receipt keys pinned in ``keys`` (there is no
     way to hand the store another verifier: that is the trust decision purging rests on); ``space_probe``
-    defaults to the real filesystem.
+    defaults to the real filesystem. ``create=False`` (the technician's ``store`` command) refuses a missing or
+    empty database with :class:`StoreError` instead of creating a new one there.
     """
 
     def __init__(self, data_dir: Path | str, cfg: StoreConfig, clock: Any, keys: KeyRing | None, *,
-                 space_probe: SpaceProbe | None = None) -> None:
+                 space_probe: SpaceProbe | None = None, create: bool = True) -> None:
         self._cfg = cfg
         self._clock = clock
         self._keys = keys
@@ -307,7 +308,11 @@ class RecordStore:
         self._aead: AeadChoice | None = None
         self.dir = Path(data_dir) / STORE_DIR
         self.db_path = self.dir / DB_NAME
-        is_new = not self.db_path.exists()
+        is_new = not self.db_path.exists() or self.db_path.stat().st_size == 0
+        if is_new and not create:
+            what = "is empty (0 bytes)" if self.db_path.exists() else "does not exist"
+            raise StoreError(f"the record database {self.db_path} {what}: nothing was ever captured here, or "
+                             f"this is the wrong data directory; not creating one")
         try:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
