@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
 from kiosk.credential.mrz import parse_td1  # noqa: E402
-from kiosk.synth.dataset import generate_sample  # noqa: E402
+from kiosk.dev.synth.dataset import generate_sample  # noqa: E402
 from kiosk.vision.document import analyse_front  # noqa: E402
 from kiosk.vision.front_text import compare_front_to_mrz  # noqa: E402
 

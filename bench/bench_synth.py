@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kiosk.synth import card, dataset  # noqa: E402
-from kiosk.synth.faces import list_faces, load_face  # noqa: E402
+from kiosk.dev.synth import card, dataset  # noqa: E402
+from kiosk.dev.synth.faces import list_faces, load_face  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "synth.json"
 

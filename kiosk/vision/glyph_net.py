@@ -64,8 +64,8 @@ def _scene_cells(args: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
     import cv2
 
     from kiosk.credential.citizen import generate_citizen, mrz_lines
-    from kiosk.synth.card import render_back
-    from kiosk.synth.scene import make_scene
+    from kiosk.dev.synth.card import render_back
+    from kiosk.dev.synth.scene import make_scene
     from kiosk.vision.mrz_read import correlation_scores, decode, sample_mrz_cells
     from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
 

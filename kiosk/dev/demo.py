@@ -26,7 +26,7 @@ from typing import Any
 
 from kiosk.clock import FakeClock
 from kiosk.config import Config, load_config
-from kiosk.director import SCENARIOS
+from kiosk.dev.director import SCENARIOS
 from kiosk.errors import KioskError
 from kiosk.flow import events as ev
 from kiosk.flow.states import State
