@@ -16,7 +16,7 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
-from kiosk.runtime.workers import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
+from kiosk.runtime.ports import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
 
 log = logging.getLogger(__name__)
 

@@ -357,7 +357,7 @@ def test_preview_point_follows_the_blitters_crop_and_mirror(is_mirrored: bool) -
 
 
 def test_the_card_outline_found_is_drawn_over_the_preview() -> None:
-    from kiosk.runtime.workers import PreviewView
+    from kiosk.runtime.ports import PreviewView
     from kiosk.ui.runtime import UiRuntime
 
     model = sample_screen_models("es")[State.CARD_FRONT]
