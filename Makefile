@@ -46,7 +46,7 @@ test: setup lint
 	$(PY) -m pytest -q
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin tests bench
+	$(PY) -m ruff check kiosk web_admin tests bench models
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo
