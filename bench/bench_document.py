@@ -1,6 +1,6 @@
 """Benchmark of kiosk.vision (document capture) → bench/results/document.json.
 
-On synthetic SPECIMEN scenes from kiosk.synth (seed 9031, never used by the tests):
+On synthetic SPECIMEN scenes from kiosk.dev.synth (seed 9031, never used by the tests):
 
 * per difficulty (easy / normal / hard, ``BENCH_DOC_N`` back scenes each, default 300): card detection rate on the
   640×480 preview (max corner error ≤ 4 % of the card width), the first quality instruction given, full-MRZ

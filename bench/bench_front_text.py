@@ -1,6 +1,6 @@
 """Benchmark of the front-text vs MRZ check (kiosk.vision.front_text) → bench/results/front_text.json.
 
-Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.synth.dataset
+Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.dev.synth.dataset
 (seed 9032: used neither by the tests nor by the document benchmark's 9031; development used seed 4242), per
 difficulty (easy / normal / hard, ``BENCH_FRONT_N`` samples each, default 100):
 

@@ -1,4 +1,4 @@
-"""Benchmark of kiosk.synth → bench/results/synth.json.
+"""Benchmark of kiosk.dev.synth → bench/results/synth.json.
 
 * time per labelled sample (citizen + 2 cards + 2 scenes) per difficulty and per attack, CPU and wall;
 * the issue's target: ``python -m kiosk synth --count 50 --out DIR`` in under 30 s (run as a user would, in a

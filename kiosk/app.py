@@ -81,7 +81,7 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
     ``threaded=False`` builds workers the caller steps (demo, tests, bench). ``camera``/``face_pipeline``
     replace the configured ones; ``face`` replaces the whole face port (tests with a fake); ``rng`` plans the
     liveness challenges (seeded only by benchmarks and tests: a kiosk must not be predictable). With the scripted camera and no ``camera.scripted_dir`` a
-    :class:`kiosk.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
+    :class:`kiosk.dev.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
     Raises ConfigError / KeyMissing / StoreError / ModelError with a message a technician can act on.
     """
     from kiosk.camera.factory import open_camera

@@ -2,7 +2,7 @@
 
 In ``card_front`` it shows a camera scene of the citizen's SPECIMEN card front, in ``card_back`` its back, in
 ``selfie`` a live sequence of the same face answering the liveness challenges asked (H3's
-``kiosk.synth.live_sequence``). Scenarios replace one of these with an attack or a refusal case:
+``kiosk.dev.synth.live_sequence``). Scenarios replace one of these with an attack or a refusal case:
 
 * ``photocopy``: the front is a grey photocopy;  ``expired``: the card's vigencia has passed;
 * ``other_person``: the selfie shows someone else;  ``photo_held``: a printed photo is held to the camera;

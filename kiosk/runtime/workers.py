@@ -402,7 +402,7 @@ class EffectRunner:
         self._clock = clock
         self._pin_check = pin_check
         self._speaker = speaker
-        self._pin_guard = pin_guard  # kiosk.operator_pin.PinGuardFile (operator mode) or None
+        self._pin_guard = pin_guard  # kiosk.store.operator_pin.PinGuardFile (operator mode) or None
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:

@@ -1,4 +1,4 @@
-"""Shared scene builders for the vision tests: real synthetic cards and scenes from kiosk.synth, plus the bad
+"""Shared scene builders for the vision tests: real synthetic cards and scenes from kiosk.dev.synth, plus the bad
 inputs the issue lists (no card, two cards, a passport, black / blown-out frames, a tiny card)."""
 
 from __future__ import annotations
