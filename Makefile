@@ -13,6 +13,8 @@ DATA_DIR ?= $(CURDIR)/var
 # espeak-ng for optional voice guidance.
 APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng
 APT_BENCH := tesseract-ocr
+# Central's tests and benchmark start a throwaway PostgreSQL server from Debian's binaries.
+APT_CENTRAL := postgresql
 # On a Raspberry Pi the camera stack comes from Raspberry Pi OS (never pip), and the venv must see it.
 IS_PI := $(shell grep -qs "Raspberry Pi" /proc/device-tree/model && echo yes)
 ifeq ($(IS_PI),yes)
@@ -33,7 +35,7 @@ help:
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/apt-ensure.sh
-	@bash scripts/apt-ensure.sh $(APT_RUNTIME)
+	@bash scripts/apt-ensure.sh $(APT_RUNTIME) $(APT_CENTRAL)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -46,7 +48,7 @@ test: setup lint
 	$(PY) -m pytest -q
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin tests bench models
+	$(PY) -m ruff check kiosk web_admin central tests bench models
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo
