@@ -7,6 +7,7 @@ not load them for the others.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # command -> (module, function, one-line help)
@@ -42,7 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, func_name, _ = COMMANDS[name]
     module = importlib.import_module(module_name)
-    return int(getattr(module, func_name)(rest) or 0)
+    try:
+        status = int(getattr(module, func_name)(rest) or 0)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `python -m kiosk store verify | head`: the reader left. Not an error of ours, and no traceback; point
+        # stdout at /dev/null so the interpreter's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+    return status
 
 
 if __name__ == "__main__":

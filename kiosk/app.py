@@ -105,7 +105,8 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         catalog = load_active_catalog(data_dir, allow_development=cfg.device.dev_mode)
         if cfg.device.dev_mode:
             ensure_dev_keys(data_dir, dev_mode=True, device_id=cfg.device.id)
-        keys = load_keys(data_dir, allow_development=cfg.device.dev_mode)
+        keys = load_keys(data_dir, pins_path=cfg.store.central_public_key or None,
+                         allow_development=cfg.device.dev_mode, expected_device_id=cfg.device.id)
         store = RecordStore(data_dir, cfg.store, clock, keys)
         closers.append(store.close)
         # Sign the audit log's tail at shutdown (run before store.close, after the workers stop): entries

@@ -15,11 +15,16 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ConfigError, InvalidField
+from kiosk.store.durable import write_atomic
+
+log = logging.getLogger(__name__)
 
 PIN_FILE = "operator_pin"
 PIN_STATE_FILE = "operator_pin_state"
@@ -32,15 +37,27 @@ def _derive(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=64 * 1024 * 1024)
 
 
+_PIN_RE = re.compile(rf"[0-9]{{{MIN_PIN_DIGITS},{MAX_PIN_DIGITS}}}")
+# What the field keypad and a technician's terminal can type: ASCII only (str.isalnum/isdigit also accept
+# full-width, superscript and other scripts' digits, which nobody could enter at the kiosk).
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def is_keypad_pin(pin: str) -> bool:
+    """Whether ``pin`` is something the keypad can type: 4-12 ASCII digits."""
+    return isinstance(pin, str) and _PIN_RE.fullmatch(pin) is not None
+
+
 def _check_pin_text(pin: str) -> None:
-    if not pin.isdigit() or not MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS:
-        raise InvalidField("pin", f"must be {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits")
+    if not is_keypad_pin(pin):
+        raise InvalidField("pin", f"must be {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits 0-9")
 
 
 def hash_entry(operator_id: str, pin: str, salt: bytes | None = None) -> dict[str, object]:
     """A file entry for ``operator_id`` with ``pin``. Raises InvalidField for a bad id or PIN."""
-    if not operator_id or not operator_id.replace("-", "").replace("_", "").isalnum() or len(operator_id) > 40:
-        raise InvalidField("operator_id", "must be 1-40 letters, digits, '-' or '_'")
+    if not isinstance(operator_id, str) or _ID_RE.fullmatch(operator_id) is None:
+        raise InvalidField("operator_id", "must be 1-40 ASCII letters, digits, '-' or '_', starting with a letter "
+                                          "or digit")
     _check_pin_text(pin)
     salt = salt or os.urandom(16)
     return {"id": operator_id, "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
@@ -49,17 +66,20 @@ def hash_entry(operator_id: str, pin: str, salt: bytes | None = None) -> dict[st
 
 
 def set_operator_pin(path: Path, operator_id: str, pin: str) -> None:
-    """Add or replace ``operator_id``'s PIN in the file at ``path`` (written atomically, mode 0600)."""
-    entries = [e for e in _read(path)["operators"] if e.get("id") != operator_id] if path.exists() else []
-    entries.append(hash_entry(operator_id, pin))
+    """Add or replace ``operator_id``'s PIN in the file at ``path`` (written durably, mode 0600).
+
+    Raises InvalidField when the id or PIN cannot be typed on the keypad, or when the PIN is already another
+    operator's: the PIN is what says who is capturing, so two operators sharing one would have captures
+    attributed to the wrong person.
+    """
+    _check_pin_text(pin)
+    existing = _read(path)["operators"] if path.exists() else []
+    others = [e for e in existing if e.get("id") != operator_id]
+    if others and _matches(_parse_entries(others, path), pin):
+        raise InvalidField("pin", "is already another operator's PIN; choose a different one")
+    entries = others + [hash_entry(operator_id, pin)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"version": 1, "operators": entries}, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps({"version": 1, "operators": entries}, indent=1).encode(), 0o600)
 
 
 def _read(path: Path) -> dict:
@@ -81,25 +101,50 @@ class PinVerifier:
     """
 
     def __init__(self, path: Path) -> None:
-        self._entries = []
-        for i, e in enumerate(_read(path)["operators"]):
-            try:
-                self._entries.append((str(e["id"]), base64.b64decode(e["salt"]), base64.b64decode(e["hash"]),
-                                      int(e["n"]), int(e["r"]), int(e["p"])))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ConfigError(f"{path}: operators[{i}]", f"malformed entry ({exc})") from exc
+        self._entries = _parse_entries(_read(path)["operators"], path)
         if not self._entries:
             raise ConfigError(str(path), "no operator in the PIN file")
+        ids = [e[0] for e in self._entries]
+        if len(set(ids)) != len(ids):
+            raise ConfigError(str(path), "an operator id appears twice in the PIN file")
 
     def check(self, pin: str) -> str | None:
-        """The operator id whose PIN this is, or None. Every entry is checked, so timing says nothing."""
-        found: str | None = None
-        valid = pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS
-        for op_id, salt, digest, n, r, p in self._entries:
-            candidate = _derive(pin if valid else "0" * MIN_PIN_DIGITS, salt, n, r, p)
-            if hmac.compare_digest(candidate, digest) and valid and found is None:
-                found = op_id
-        return found
+        """The operator id whose PIN this is, or None. Every entry is checked, so timing says nothing.
+
+        A PIN that matches several operators (a file edited by hand, or written before PINs had to be unique)
+        is refused and logged: guessing which one is capturing would attribute captures to the wrong person.
+        """
+        found = _matches(self._entries, pin)
+        if len(found) > 1:
+            log.error("an operator PIN matches %d operators in the PIN file; refused. Set a new PIN for each "
+                      "with `python -m kiosk operator-pin`", len(found))
+            return None
+        return found[0] if found else None
+
+
+_Entry = tuple[str, bytes, bytes, int, int, int]
+
+
+def _parse_entries(raw: list, path: Path) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for i, e in enumerate(raw):
+        try:
+            entries.append((str(e["id"]), base64.b64decode(e["salt"]), base64.b64decode(e["hash"]),
+                            int(e["n"]), int(e["r"]), int(e["p"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: operators[{i}]", f"malformed entry ({exc})") from exc
+    return entries
+
+
+def _matches(entries: list[_Entry], pin: str) -> list[str]:
+    """Ids of every entry whose hash this PIN gives (each entry is derived, so timing says nothing)."""
+    valid = is_keypad_pin(pin)
+    found: list[str] = []
+    for op_id, salt, digest, n, r, p in entries:
+        candidate = _derive(pin if valid else "0" * MIN_PIN_DIGITS, salt, n, r, p)
+        if hmac.compare_digest(candidate, digest) and valid:
+            found.append(op_id)
+    return found
 
 
 class PinGuardFile:
@@ -121,13 +166,7 @@ class PinGuardFile:
         state = {"version": 1, "attempts_left": int(attempts_left), "saved_wall_s": now,
                  "lockout_s": float(locked_for_s), "locked_until_wall_s": now + float(locked_for_s)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(state).encode(), 0o600)
 
     def load(self) -> tuple[int, float] | None:
         """(attempts left, seconds of lockout still to serve), or None when there is nothing to restore

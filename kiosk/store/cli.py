@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--data-dir", help="data directory (default: device.data_dir from the configuration)")
     p.add_argument("--config", help="TOML configuration file (default /etc/apoyo-kiosk/kiosk.toml)")
+    p.add_argument("--dev", action="store_true",
+                   help="a development data directory: trust its DEVELOPMENT central keys (never on a real kiosk)")
     return p
 
 
@@ -45,8 +47,10 @@ def main(argv: list[str]) -> int:
     from kiosk.store.keys import load_keys
 
     try:
-        overrides = {"device": {"data_dir": args.data_dir}} if args.data_dir else None
-        cfg = load_config(args.config, overrides=overrides)
+        device: dict[str, object] = {"data_dir": args.data_dir} if args.data_dir else {}
+        if args.dev:
+            device["dev_mode"] = True
+        cfg = load_config(args.config, overrides={"device": device} if device else None)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -59,7 +63,7 @@ def main(argv: list[str]) -> int:
         if args.action != "stats":
             keys = load_keys(data_dir, pins_path=cfg.store.central_public_key or None,
                              allow_development=cfg.device.dev_mode)
-        with RecordStore(data_dir, cfg.store, SystemClock(), keys) as store:
+        with RecordStore(data_dir, cfg.store, SystemClock(), keys, create=False) as store:
             if args.action == "stats":
                 out = store.stats().as_dict()
                 text = ["records: " + ", ".join(f"{k} {v}" for k, v in out["counts"].items()),

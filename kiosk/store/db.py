@@ -34,9 +34,10 @@ from kiosk.config import StoreConfig
 from kiosk.errors import InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store import audit as audit_mod
 from kiosk.store.audit import AuditLog, AuditReport
+from kiosk.store.durable import fsync_dir as _fsync_dir
 from kiosk.store.folio import MAX_SEQ, make_folio
 from kiosk.store.keys import KeyRing
-from kiosk.store.receipt import PinnedReceiptVerifier, ReceiptVerifier, VerifiedReceipt
+from kiosk.store.receipt import PinnedReceiptVerifier, VerifiedReceipt
 from kiosk.store.record import CaptureRecord
 from kiosk.store.seal import AeadChoice, choose_aead, read_header, seal, verify_envelope
 
@@ -269,14 +270,6 @@ def migrate(conn: sqlite3.Connection, now_s: float, target: int | None = None) -
     return current
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _translate(exc: sqlite3.Error, doing: str) -> StoreError:
     """An sqlite error as an error from our hierarchy with a message a technician can act on."""
     text = str(exc).lower()
@@ -298,22 +291,28 @@ class RecordStore:
     """Sealed records on disk. See the module doc for lifecycle, durability and thread rules.
 
     ``keys`` may be None for read-only use (stats); sealing, verifying and the audit log then raise
-    :class:`KeyMissing`. ``receipt_verifier`` defaults to the pinned central receipt keys; ``space_probe`` to the
-    real filesystem.
+    :class:`KeyMissing`. Receipts verify only against the central receipt keys pinned in ``keys`` (there is no
+    way to hand the store another verifier: that is the trust decision purging rests on); ``space_probe``
+    defaults to the real filesystem. ``create=False`` (the technician's ``store`` command) refuses a missing or
+    empty database with :class:`StoreError` instead of creating a new one there.
     """
 
     def __init__(self, data_dir: Path | str, cfg: StoreConfig, clock: Any, keys: KeyRing | None, *,
-                 receipt_verifier: ReceiptVerifier | None = None, space_probe: SpaceProbe | None = None) -> None:
+                 space_probe: SpaceProbe | None = None, create: bool = True) -> None:
         self._cfg = cfg
         self._clock = clock
         self._keys = keys
         self._space = space_probe or DiskSpaceProbe()
         self._lock = threading.RLock()
-        self._verifier = receipt_verifier or (PinnedReceiptVerifier(keys.receipt_keys) if keys else None)
+        self._verifier = PinnedReceiptVerifier(keys.receipt_keys) if keys else None
         self._aead: AeadChoice | None = None
         self.dir = Path(data_dir) / STORE_DIR
         self.db_path = self.dir / DB_NAME
-        is_new = not self.db_path.exists()
+        is_new = not self.db_path.exists() or self.db_path.stat().st_size == 0
+        if is_new and not create:
+            what = "is empty (0 bytes)" if self.db_path.exists() else "does not exist"
+            raise StoreError(f"the record database {self.db_path} {what}: nothing was ever captured here, or "
+                             f"this is the wrong data directory; not creating one")
         try:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
