@@ -55,7 +55,7 @@ APT_RUNTIME += python3-picamera2 python3-numpy
 VENV_FLAGS := --system-site-packages
 endif
 
-.PHONY: help setup run test lint demo bench models lock lock-upgrade prove-pi-lock clean distclean
+.PHONY: help setup run test lint demo bench models lock lock-upgrade clean distclean
 
 help:
 	@echo "make run     - set up and start the kiosk (simulated camera) plus the admin page"
@@ -66,7 +66,6 @@ help:
 	@echo "make lint    - ruff"
 	@echo "make lock    - regenerate locks/*.txt from pyproject.toml (keeps current pins where they still fit)"
 	@echo "make lock-upgrade - the same, but every package moves to the newest version allowed"
-	@echo "make prove-pi-lock - check the Pi lock: aarch64 wheels for all, Debian's numpy kept (emulated arm64)"
 
 setup: $(STAMP)
 
@@ -129,10 +128,14 @@ $(UV): locks/tools.txt
 UV_ENV := UV_NATIVE_TLS=1 UV_NO_CONFIG=1
 # $(1) lock file, $(2) extras, $(3) uv platform, $(4) more uv flags. The header line names extras and platform
 # (tests/test_locks.py reads it).
+# A lock whose content did not change keeps its mtime, so `make setup` does not reinstall for nothing.
 define compile_lock
+	@if [ -f $(1) ]; then cp $(1) $(1).new; fi
 	$(UV_ENV) $(UV) pip compile --quiet --generate-hashes --python-version $(PY_VERSION) --python-platform $(3) \
 	    --custom-compile-command 'make lock  # extras: $(strip $(2)); platform: $(3); python: $(PY_VERSION)' \
-	    $(foreach e,$(2),--extra $(e)) -c locks/constraints.in $(4) $(LOCK_FLAGS) pyproject.toml locks/build.in -o $(1)
+	    $(foreach e,$(2),--extra $(e)) -c locks/constraints.in $(4) $(LOCK_FLAGS) pyproject.toml locks/build.in \
+	    -o $(1).new || { rm -f $(1).new; exit 1; }
+	@if cmp -s $(1).new $(1); then rm $(1).new; else mv $(1).new $(1); echo "  $(1) changed"; fi
 endef
 
 lock: $(UV)
@@ -140,17 +143,15 @@ lock: $(UV)
 	$(call compile_lock,locks/pi-aarch64.txt,$(PI_EXTRAS),$(PI_PLATFORM),--only-binary :all: -c locks/pi.in)
 	$(call compile_lock,locks/bench-x86_64.txt,$(BENCH_EXTRAS),$(X86_PLATFORM),-c locks/dev-x86_64.txt)
 	$(call compile_lock,locks/models-x86_64.txt,$(MODELS_EXTRAS),$(X86_PLATFORM),--only-binary :all: -c locks/dev-x86_64.txt)
+	@cp locks/tools.txt locks/tools.txt.new
 	$(UV_ENV) $(UV) pip compile --quiet --generate-hashes --python-version $(PY_VERSION) \
-	    --custom-compile-command 'make lock' $(LOCK_FLAGS) locks/tools.in -o locks/tools.txt
+	    --custom-compile-command 'make lock' $(LOCK_FLAGS) locks/tools.in -o locks/tools.txt.new
+	@if cmp -s locks/tools.txt.new locks/tools.txt; then rm locks/tools.txt.new; \
+	    else mv locks/tools.txt.new locks/tools.txt; echo "  locks/tools.txt changed"; fi
 	@echo "locks regenerated; commit locks/ with the pyproject.toml change (make setup reinstalls)"
 
 lock-upgrade:
 	$(MAKE) lock LOCK_FLAGS=--upgrade
-
-# Downloads the Pi lock's aarch64 wheels and installs them in an emulated Debian Bookworm arm64 root on top
-# of Debian's python3-numpy (root, qemu-user-static, debootstrap; a few minutes). Not part of `make test`.
-prove-pi-lock:
-	bash scripts/prove-pi-lock.sh
 
 clean:
 	rm -rf .pytest_cache .ruff_cache out

@@ -223,5 +223,5 @@ def test_a_lock_missing_a_new_dependency_is_caught(tmp_path: Path) -> None:
     """The agreement check fails on a lock made before a dependency was added (not a check that cannot fail)."""
     lock = parse_lock(LOCKS / "dev-x86_64.txt")
     del lock.pins["flask"]
-    missing = [req for req in declared_requirements(lock) if canonicalize_name(req.name) not in lock.pins]
-    assert [req.name for req in missing] == ["flask"]
+    missing = {req.name for req in declared_requirements(lock) if canonicalize_name(req.name) not in lock.pins}
+    assert "flask" in missing
