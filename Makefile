@@ -17,11 +17,14 @@ PYTEST_WORKERS ?= 2
 # espeak-ng for optional voice guidance.
 APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng
 APT_BENCH := tesseract-ocr
+# Central's tests and benchmark start a throwaway PostgreSQL server from Debian's binaries.
+APT_CENTRAL := postgresql
 
 # ---- Locks: which lock covers which extras of pyproject.toml ------------------------------------------------
 # Every lock holds the base dependencies of pyproject.toml plus the extras listed here, exact versions and
 # sha256 hashes, resolved by uv for Python 3.11 and one platform, wheels only where the platform is a device.
 #   locks/dev-x86_64.txt    base + DEV_EXTRAS     x86_64 development and CI: `make setup`, `make test`, `make run`
+#                                                 (and the central server's extra)
 #   locks/pi-aarch64.txt    base + PI_EXTRAS      Raspberry Pi OS Bookworm (aarch64, glibc 2.36), wheels only,
 #                                                 with locks/pi.in: numpy = Debian's python3-numpy, OpenCV for it
 #   locks/bench-x86_64.txt  base + BENCH_EXTRAS   `make bench` (into .venv); shared versions = the dev lock's
@@ -31,7 +34,7 @@ APT_BENCH := tesseract-ocr
 # constrains every lock (each line says why).
 # A new extra (say `central`) goes into the lists of the locks that need it; a new lock is one more
 # $(call compile_lock,...) line in `lock` below plus its file in tests/test_locks.py's expectations.
-DEV_EXTRAS := dev
+DEV_EXTRAS := dev central
 PI_EXTRAS := dev
 BENCH_EXTRAS := dev bench
 MODELS_EXTRAS := dev models
@@ -72,7 +75,7 @@ setup: $(STAMP)
 # The venv is made anew whenever the lock (or pyproject.toml) changes, so it holds exactly the lock: no
 # package a lock no longer names survives an update.
 $(STAMP): $(LOCK) pyproject.toml scripts/apt-ensure.sh
-	@bash scripts/apt-ensure.sh $(APT_RUNTIME)
+	@bash scripts/apt-ensure.sh $(APT_RUNTIME) $(APT_CENTRAL)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
 	    echo "setup: the locks are for Python 3.11; '$(PYTHON)' is $$($(PYTHON) -V 2>&1)." >&2; \
 	    echo "setup: run 'make PYTHON=python3.11 setup' (or install python3.11)" >&2; exit 1; }
@@ -89,7 +92,7 @@ test: setup lint
 	$(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin tests bench
+	$(PY) -m ruff check kiosk web_admin central tests bench
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo
