@@ -49,8 +49,9 @@ if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
 fi
 [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
 # The Debian mirror this machine's apt already uses.
-mirror=$(grep -rhoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-    | awk '{print $2}' | grep -v security | head -1)
+mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | grep -oE '^(URIs:|deb) +[^ ]+' | awk '{print $2}' | grep -v security | head -1 || true)
+[ -n "$mirror" ] || { echo "prove-pi-lock: no Debian mirror in /etc/apt/sources*" >&2; exit 1; }
 if [ ! -x "$ROOT/usr/bin/python3" ]; then
     rm -rf "$ROOT"
     debootstrap --arch=arm64 --variant=minbase \
