@@ -93,7 +93,7 @@ test: setup lint
 	$(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin central tests bench
+	$(PY) -m ruff check kiosk web_admin central tests bench models
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo
