@@ -10,8 +10,10 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 MODELS_STAMP := $(VENV)/.models-stamp
 DATA_DIR ?= $(CURDIR)/var
 # Debian packages the kiosk and its tests use: OCR-B for the MRZ on synthetic cards, DejaVu for the UI,
-# espeak-ng for optional voice guidance.
-APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng
+# espeak-ng for optional voice guidance; the typefaces the varied synthetic cards print their fields in
+# (kiosk/synth/varied/typefaces.py).
+APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
+	fonts-noto-core
 APT_BENCH := tesseract-ocr
 # On a Raspberry Pi the camera stack comes from Raspberry Pi OS (never pip), and the venv must see it.
 IS_PI := $(shell grep -qs "Raspberry Pi" /proc/device-tree/model && echo yes)
