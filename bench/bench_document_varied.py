@@ -1,8 +1,8 @@
 """Benchmark of the card checks on cards the cues were not tuned on → section 'varied_cards' of
 bench/results/document.json.
 
-Scenes come from ``kiosk.synth.varied`` (a generator independent of ``kiosk.synth.card``/``scene``) under its
-REPORT seeds only (``kiosk.synth.varied.cells.REPORT_SEEDS``; calibration never sees them). Each case is a
+Scenes come from ``kiosk.dev.synth.varied`` (a generator independent of ``kiosk.dev.synth.card``/``scene``) under its
+REPORT seeds only (``kiosk.dev.synth.varied.cells.REPORT_SEEDS``; calibration never sees them). Each case is a
 synthetic citizen's card, front and back, in one cell design × tint × cast × attack, and goes through the
 kiosk's own card capture (``VisionAdapter.new_capture(...).analyse_still``: ``analyse_front``,
 ``analyse_back`` and ``check_pair``, what ``python -m kiosk read-card --front F --back B --json`` runs, plus
@@ -33,7 +33,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import platform
 import sys
 import time
 from collections import defaultdict
@@ -45,8 +44,9 @@ import cv2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kiosk.synth.varied import cells as vcells  # noqa: E402
-from kiosk.synth.varied.cases import TODAY, make_case  # noqa: E402
+from bench.environment import describe_machine  # noqa: E402
+from kiosk.dev.synth.varied import cells as vcells  # noqa: E402
+from kiosk.dev.synth.varied.cases import TODAY, make_case  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "document.json"
 SECTION = "varied_cards"
@@ -157,7 +157,7 @@ def run_case(job: tuple[str, str, str, int]) -> dict[str, Any]:
 
 
 def vcells_held_out() -> tuple[str, ...]:
-    from kiosk.synth.varied.typefaces import HELD_OUT
+    from kiosk.dev.synth.varied.typefaces import HELD_OUT
 
     return HELD_OUT
 
@@ -260,11 +260,10 @@ def summarise(rows: list[dict[str, Any]], runtime_s: float, quick: bool) -> dict
     }
     return {
         "what": "kiosk card checks (VisionAdapter: analyse_front/analyse_back/check_pair + refusal policy) on "
-                "kiosk.synth.varied scenes, report seeds only, one still per side taken as the last",
+                "kiosk.dev.synth.varied scenes, report seeds only, one still per side taken as the last",
         "seed": SEED, "seed_purpose": vcells.seed_purpose(SEED), "today_for_vigencia": TODAY.isoformat(),
         "quick": quick,
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                    "load_avg_at_end": [round(v, 2) for v in os.getloadavg()]},
+        "machine": describe_machine(load_avg_at_end=[round(v, 2) for v in os.getloadavg()]),
         "runtime_s": round(runtime_s, 1), "n_cases": len(rows),
         "seconds_per_case_median": {"generate": _median([r["gen_s"] for r in rows]),
                                     "analyse": _median([r["analysis_s"] for r in rows])},
