@@ -43,18 +43,23 @@ def sample_settings(processes: tuple[Any, ...] | None = None, **overrides: Any) 
 
 def sample_screen_models(language: str = "es", settings: FlowSettings | None = None) -> dict[State, ScreenModel]:
     """One ScreenModel per State (every member of the Enum)."""
+    return {st: build_screen_model(m) for st, m in sample_machines(language, settings).items()}
+
+
+def sample_machines(language: str = "es", settings: FlowSettings | None = None) -> dict[State, Machine]:
+    """One Machine per State, as the walk first reached it (the machines behind :func:`sample_screen_models`)."""
     s = settings or sample_settings(is_operator_mode=True)
-    out: dict[State, ScreenModel] = {}
+    out: dict[State, Machine] = {}
 
     def run(m: Machine, *events: Any) -> Machine:
         for e in events:
             m, _ = step(m, e)
-            out.setdefault(m.state, build_screen_model(m))
+            out.setdefault(m.state, m)
         return m
 
     m = new_machine(s, now_s=10.0)
     m, _ = step(m, ev.LanguageChosen(language))
-    out[State.WELCOME] = build_screen_model(m)
+    out[State.WELCOME] = m
     m = run(m, ev.StartPressed(), ev.PinEntered("1234"))
     m = run(m, ev.OperatorPinChecked(job=m.job, is_ok=True, operator_id="op-1"))
     m = run(m, ev.ProcessChosen(s.processes[0].id), ev.AspirantChosen(s.processes[0].aspirants[0].id),
@@ -62,7 +67,7 @@ def sample_screen_models(language: str = "es", settings: FlowSettings | None = N
                                                is_card_present=True))
     front = ev.CardReading(side="front", image=_image(638, 1011), face_crop=_image(300, 240))
     m = run(m, ev.CardGuidance(job=m.job, guidance="card.move_closer", progress=0.4, is_card_present=True))
-    out[State.CARD_FRONT] = build_screen_model(m)
+    out[State.CARD_FRONT] = m
     m = run(m, ev.CardCaptured(job=m.job, side="front", reading=front))
     back_no_model = ev.CardReading(side="back", image=_image(638, 1011), fields=SAMPLE_FIELDS, model=None)
     m = run(m, ev.CardCaptured(job=m.job, side="back", reading=back_no_model), ev.CardModelChosen("G"))
@@ -70,7 +75,7 @@ def sample_screen_models(language: str = "es", settings: FlowSettings | None = N
     m = run(m, ev.DuplicateChecked(job=m.job, is_duplicate=True), ev.Confirmed(), ev.DataConfirmed(),
             ev.PhotoConfirmed(), ev.SelfieTipsRead())
     m = run(m, ev.LivenessProgressed(job=m.job, challenge="blink", guidance="face.blink", completed=0, total=2))
-    out[State.SELFIE] = build_screen_model(m)
+    out[State.SELFIE] = m
     m = run(m, ev.LivenessFinished(job=m.job, is_live=True, selfie=_image(480, 640), score=0.9))
     m = run(m, ev.FaceMatched(job=m.job, is_match=False, distance=0.8, threshold=0.6), ev.RetryRequested())
     m = run(m, ev.LivenessFinished(job=m.job, is_live=True, selfie=_image(480, 640), score=0.9))
@@ -90,7 +95,7 @@ def sample_screen_models(language: str = "es", settings: FlowSettings | None = N
     r = run(r, ev.StillHereConfirmed())
     f = new_machine(s, now_s=10.0)
     f, _ = fail(f, "camera.unavailable")
-    out[State.FAILSAFE] = build_screen_model(f)
+    out[State.FAILSAFE] = f
     o = new_machine(s, now_s=10.0)
     o = run(o, ev.StorageChecked(is_ok=False, free_mb=12.0))
     mr = new_machine(dataclasses.replace(s, max_match_attempts=1, is_operator_mode=False), now_s=10.0)
