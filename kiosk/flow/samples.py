@@ -23,6 +23,56 @@ SAMPLE_FIELDS = {
 }
 
 
+def longest_names(count: int = 6) -> list[dict[str, str]]:
+    """The longest names a synthetic citizen can have (``kiosk.credential.citizen``'s lists), as the review gets
+    them from the card's MRZ: accents and Ñ gone, cut at 30 characters (``is_name_truncated``).
+
+    Half are the longest names the MRZ cuts, half the longest it holds whole. Each item has the name fields of
+    ``SAMPLE_FIELDS`` plus ``is_name_truncated`` ('1' or '').
+    """
+    from kiosk.credential import citizen as names
+    from kiosk.credential.mrz import MrzFields, build_td1, parse_td1
+
+    def longest(words: tuple[str, ...], n: int) -> list[str]:
+        return sorted(set(words), key=lambda w: (-len(w), w))[:n]
+
+    surnames = longest(names.SURNAMES, 8)
+    givens = longest(names.MALE_COMPOUND + names.FEMALE_COMPOUND + names.MALE_NAMES + names.FEMALE_NAMES, 6)
+    shorter = longest(names.SURNAMES, 40)[8:]
+    found: dict[str, dict[str, str]] = {}
+    for paternal in surnames + shorter:
+        for maternal in surnames + shorter:
+            for given in givens:
+                f = MrzFields(cic="123456789", seccion="0542", identificador="987654321",
+                              birth_date=date(1990, 5, 17), sex="M", expiry_date=date(2031, 12, 31),
+                              optional_data="<" * 11, surname_paternal=paternal, surname_maternal=maternal,
+                              given_names=given)
+                parse = parse_td1(build_td1(f), today=date(2027, 1, 15))
+                pf = parse.fields
+                shown = " ".join(x for x in (pf.surname_paternal, pf.surname_maternal, pf.given_names) if x)
+                found.setdefault(shown, {"surname_paternal": pf.surname_paternal,
+                                         "surname_maternal": pf.surname_maternal, "given_names": pf.given_names,
+                                         "is_name_truncated": "1" if parse.name_line_truncated else ""})
+    ranked = sorted(found, key=lambda k: (-len(k), k))
+    # a cut name still showing the start of the given names (the walkthrough's "… IBANEZ R…") comes first
+    cut = sorted((found[k] for k in ranked if found[k]["is_name_truncated"]), key=lambda f: not f["given_names"])
+    whole = [found[k] for k in ranked if not found[k]["is_name_truncated"] and found[k]["given_names"]]
+    # the name the walkthrough saw cut on screen (FERNÁNDEZ DE CÓRDOBA IBÁÑEZ R…), then the longest others
+    walkthrough = {"surname_paternal": "FERNANDEZ", "surname_maternal": "DE CORDOBA IBANEZ", "given_names": "R",
+                   "is_name_truncated": "1"}
+    return [walkthrough, *cut[:count - count // 2 - 1], *whole[:count // 2]]
+
+
+def with_name(model: ScreenModel, name: dict[str, str]) -> ScreenModel:
+    """``model`` with the review showing ``name`` (an item of :func:`longest_names`) as the review would."""
+    if model.review is None:
+        return model
+    full = " ".join(name[k] for k in ("surname_paternal", "surname_maternal", "given_names") if name[k])
+    if name.get("is_name_truncated"):
+        full += "…"
+    return dataclasses.replace(model, review=dataclasses.replace(model.review, full_name=full))
+
+
 def _image(h: int, w: int) -> Any:
     try:
         import numpy as np

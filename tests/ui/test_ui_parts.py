@@ -285,7 +285,9 @@ def test_gallery_writes_every_screen(tmp_path) -> None:
     from kiosk.ui.gallery import main
 
     assert main(["--out", str(tmp_path), "--size", "800x480", "--lang", "en", "--variant", "normal"]) == 0
-    assert len(list(tmp_path.glob("*.png"))) == len(State)
+    from kiosk.ui.gallery import DIALOG_STATES_NAMES
+
+    assert len(list(tmp_path.glob("*.png"))) == len(State) + len(DIALOG_STATES_NAMES)  # + the leave dialogs
 
 
 def test_the_ui_forgets_the_citizen_when_the_session_ends() -> None:

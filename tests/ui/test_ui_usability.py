@@ -196,3 +196,26 @@ def test_the_aspirant_list_has_a_way_back_when_there_was_a_process_choice(es_mod
     alone = dataclasses.replace(model, processes=model.processes[:1])
     runtime.render(pygame.Surface((800, 480)), alone, now_s=2.0)
     assert not any(t.action == ev.BackRequested() for t in runtime.last_targets)
+
+
+def test_cancel_and_help_right_after_a_new_screen_are_not_ignored(es_models) -> None:
+    # Seen live: Cancelar tapped as the back step appeared did nothing (the 0.4 s settle rule) and the flow
+    # went on. Help and Cancel mean the same on every step, so the settle rule does not apply to them.
+    from kiosk.flow import events as ev
+    from kiosk.ui.input import Pointer
+
+    for label, expected in (("Cancelar", ev.CancelRequested()), ("Ayuda", ev.HelpRequested())):
+        runtime, events = UiRuntime(), []
+        runtime.render(pygame.Surface((800, 480)), es_models[State.CARD_BACK], now_s=5.0)
+        target = next(t for t in runtime.last_targets if t.is_enabled and t.label == label)
+        for kind in ("press", "release", "tap"):
+            runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center),
+                                   events.append)
+        assert events == [expected]
+    # other buttons still wait out the settle time (a double tap's second half is not for the new screen)
+    runtime, events = UiRuntime(), []
+    runtime.render(pygame.Surface((800, 480)), es_models[State.REVIEW_DATA], now_s=5.0)
+    target = next(t for t in runtime.last_targets if t.is_enabled and t.action == ev.DataConfirmed())
+    for kind in ("press", "release", "tap"):
+        runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center), events.append)
+    assert events == []
