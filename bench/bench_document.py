@@ -1,6 +1,6 @@
 """Benchmark of kiosk.vision (document capture) → bench/results/document.json.
 
-On synthetic SPECIMEN scenes from kiosk.synth (seed 9031, never used by the tests):
+On synthetic SPECIMEN scenes from kiosk.dev.synth (seed 9031, never used by the tests):
 
 * per difficulty (easy / normal / hard, ``BENCH_DOC_N`` back scenes each, default 300): card detection rate on the
   640×480 preview (max corner error ≤ 4 % of the card width), the first quality instruction given, full-MRZ
@@ -41,8 +41,8 @@ sys.path.insert(0, str(REPO))
 
 from kiosk.config import CredentialConfig, VisionConfig  # noqa: E402
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
-from kiosk.synth.card import render_back  # noqa: E402
-from kiosk.synth.scene import make_scene  # noqa: E402
+from kiosk.dev.synth.card import render_back  # noqa: E402
+from kiosk.dev.synth.scene import make_scene  # noqa: E402
 from kiosk.vision.card_detect import detect_card  # noqa: E402
 from kiosk.vision.document import analyse_back  # noqa: E402
 from kiosk.vision.quality import assess_card  # noqa: E402
@@ -109,8 +109,8 @@ def _back_case(args: tuple[str, int, str | None]) -> dict[str, Any]:
 
 
 def _front_case(index: int) -> dict[str, Any]:
+    from kiosk.dev.synth.dataset import generate_sample
     from kiosk.face.detector import FaceDetector
-    from kiosk.synth.dataset import generate_sample
     from kiosk.vision.document import analyse_front
 
     global _FACE  # one detector per worker process: models load once

@@ -98,8 +98,8 @@ class DlibPath:
 
 def _kiosk_pair():
     """A kiosk-like pair: a 640×480 selfie frame and the front of a synthetic credential (1011×638)."""
-    from kiosk.synth.dataset import generate_sample
-    from kiosk.synth.live_sequence import _HeadModel, _Pose
+    from kiosk.dev.synth.dataset import generate_sample
+    from kiosk.dev.synth.live_sequence import _HeadModel, _Pose
 
     sample = generate_sample(3, 0, "easy", faces_dir=FACES)
     others = [n for n, p in _labelled().items() if p == sample.person and n != sample.face_path.name]

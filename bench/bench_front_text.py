@@ -1,6 +1,6 @@
 """Benchmark of the front-text vs MRZ check (kiosk.vision.front_text) → bench/results/front_text.json.
 
-Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.synth.dataset
+Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.dev.synth.dataset
 (seed 9032: used neither by the tests nor by the document benchmark's 9031; development used seed 4242), per
 difficulty (easy / normal / hard, ``BENCH_FRONT_N`` samples each, default 100):
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
 from kiosk.credential.mrz import parse_td1  # noqa: E402
-from kiosk.synth.dataset import generate_sample  # noqa: E402
+from kiosk.dev.synth.dataset import generate_sample  # noqa: E402
 from kiosk.vision.document import analyse_front  # noqa: E402
 from kiosk.vision.front_text import compare_front_to_mrz  # noqa: E402
 

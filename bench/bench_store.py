@@ -60,7 +60,7 @@ def _images(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarra
     try:
         import cv2
 
-        from kiosk.synth.dataset import generate_sample
+        from kiosk.dev.synth.dataset import generate_sample
 
         sample = generate_sample(7, 0, "normal", faces_dir=REPO.parent / "shared" / "faces")
         face = cv2.imread(str(sample.face_path))

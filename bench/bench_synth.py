@@ -1,4 +1,4 @@
-"""Benchmark of kiosk.synth → bench/results/synth.json.
+"""Benchmark of kiosk.dev.synth → bench/results/synth.json.
 
 * time per labelled sample (citizen + 2 cards + 2 scenes) per difficulty and per attack, CPU and wall;
 * the issue's target: ``python -m kiosk synth --count 50 --out DIR`` in under 30 s (run as a user would, in a
@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kiosk.synth import card, dataset  # noqa: E402
-from kiosk.synth.faces import list_faces, load_face  # noqa: E402
+from kiosk.dev.synth import card, dataset  # noqa: E402
+from kiosk.dev.synth.faces import list_faces, load_face  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "synth.json"
 
