@@ -54,7 +54,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def imports_of(path: Path) -> list[Import]:
     """Every import in ``path``; relative imports resolved against the module's package."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
