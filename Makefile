@@ -94,7 +94,7 @@ test: setup lint typecheck
 	$(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin central tests bench models
+	$(PY) -m ruff check apoyo_protocol kiosk web_admin central tests bench models
 
 # mypy --strict on the packages listed in pyproject.toml's [tool.mypy] files (the pure ones).
 typecheck: setup
