@@ -36,10 +36,10 @@ APT_CENTRAL := postgresql
 # constrains every lock (each line says why).
 # A new extra (say `central`) goes into the lists of the locks that need it; a new lock is one more
 # $(call compile_lock,...) line in `lock` below plus its file in tests/test_locks.py's expectations.
-DEV_EXTRAS := dev central
-PI_EXTRAS := dev
-BENCH_EXTRAS := dev bench
-MODELS_EXTRAS := dev models
+DEV_EXTRAS := kiosk dev central
+PI_EXTRAS := kiosk dev
+BENCH_EXTRAS := kiosk dev bench
+MODELS_EXTRAS := kiosk dev models
 PY_VERSION := 3.11
 X86_PLATFORM := x86_64-manylinux_2_36
 PI_PLATFORM := aarch64-manylinux_2_36
