@@ -19,11 +19,14 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("action", choices=("stats", "verify", "purge"),
                    help="stats: counts per state, bytes, free space, oldest unsynced age; "
-                        "verify: every envelope signature, receipts and the audit chain; "
+                        "verify: every envelope signature, receipts, the signed audit chain and its end, and "
+                        "the records against the audit log (deleted records, gaps); "
                         "purge: delete envelopes synced longer ago than store.purge_grace_days")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--data-dir", help="data directory (default: device.data_dir from the configuration)")
     p.add_argument("--config", help="TOML configuration file (default /etc/apoyo-kiosk/kiosk.toml)")
+    p.add_argument("--dev", action="store_true",
+                   help="a development data directory: trust its DEVELOPMENT central keys (never on a real kiosk)")
     return p
 
 
@@ -45,8 +48,10 @@ def main(argv: list[str]) -> int:
     from kiosk.store.keys import load_keys
 
     try:
-        overrides = {"device": {"data_dir": args.data_dir}} if args.data_dir else None
-        cfg = load_config(args.config, overrides=overrides)
+        device: dict[str, object] = {"data_dir": args.data_dir} if args.data_dir else {}
+        if args.dev:
+            device["dev_mode"] = True
+        cfg = load_config(args.config, overrides={"device": device} if device else None)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -59,7 +64,7 @@ def main(argv: list[str]) -> int:
         if args.action != "stats":
             keys = load_keys(data_dir, pins_path=cfg.store.central_public_key or None,
                              allow_development=cfg.device.dev_mode)
-        with RecordStore(data_dir, cfg.store, SystemClock(), keys) as store:
+        with RecordStore(data_dir, cfg.store, SystemClock(), keys, create=False) as store:
             if args.action == "stats":
                 out = store.stats().as_dict()
                 text = ["records: " + ", ".join(f"{k} {v}" for k, v in out["counts"].items()),
@@ -74,6 +79,10 @@ def main(argv: list[str]) -> int:
                 text = [f"{'OK' if report.is_ok else 'PROBLEMS FOUND'}: {report.records_checked} records checked",
                         f"database integrity: {'ok' if report.is_db_intact else '; '.join(report.db_problems)}",
                         f"damaged records (folios): {', '.join(report.bad_folios) or 'none'}",
+                        f"records missing (folios the audit log saw sealed): "
+                        f"{', '.join(report.missing_folios) or 'none'}",
+                        "records against the audit log: " + ("consistent" if not report.record_problems
+                                                             else "; ".join(report.record_problems)),
                         f"audit: {report.audit.entries} entries, {report.audit.checkpoints} checkpoints, "
                         + ("chain intact" if report.audit.is_ok else "; ".join(report.audit.problems))]
                 status = 0 if report.is_ok else 1

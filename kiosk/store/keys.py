@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.errors import KeyMissing
+from kiosk.store.durable import make_private_dir as _make_private_dir
+from kiosk.store.durable import write_atomic as _write_atomic
 
 KEYS_DIR = "keys"
 DEV_CENTRAL_DIR = "dev-central"
@@ -112,34 +114,6 @@ class DevCentral:
 
 # --- small file helpers --------------------------------------------------------------------------------------
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _make_private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` through a temporary file created with ``mode`` (so a secret is never briefly
-    world-readable), fsync it, rename it into place and fsync the directory."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 def _read_secret(path: Path, what: str) -> bytes:
     """Read a secret file after checking it exists, is a regular file owned by us, and is mode 0600 or stricter."""
     try:
@@ -203,6 +177,15 @@ def provision_device_keys(data_dir: Path | str, device_id: str) -> KeyPaths:
         if info["device_id"] != device_id:
             raise KeyMissing(f"{paths.keys_dir} already holds keys of device {info['device_id']!r}, "
                              f"not {device_id!r}; decommission it before re-provisioning")
+    # Never make a new key where one was already provisioned: the records and the audit log already here are
+    # signed with the old one and would all fail verification under a silently new key.
+    lost = [p.name for p in (paths.device_key, paths.device_hmac) if not p.exists()]
+    store_db = Path(data_dir) / "store" / "records.sqlite3"
+    if lost and (paths.device_info.exists() or store_db.exists()):
+        raise KeyMissing(f"{', '.join(lost)} missing from {paths.keys_dir}, but this data directory was already "
+                         f"provisioned (device identity or records exist): refusing to make a new key, the "
+                         f"records here are signed with the lost one. Restore the key from backup, or "
+                         f"decommission the data directory")
     if not paths.device_key.exists():
         sk = Ed25519PrivateKey.generate()
         pem = sk.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -305,14 +288,51 @@ def _parse_pins(pins: dict, pins_path: Path) -> dict[str, list[PinnedKey]]:
     return out
 
 
+def development_key_ids(data_dir: Path | str, pinned: dict[str, list[PinnedKey]]) -> set[str]:
+    """Ids of the pinned central keys that are DEVELOPMENT keys: those the pins file marks so, and, whatever the
+    file says, those whose private half lies on this device under ``dev-central/`` (the flag is only as
+    trustworthy as the file; a private half on the device is a fact)."""
+    dev = {k.key_id for kind in KINDS for k in pinned[kind] if k.is_development}
+    dev_dir = Path(data_dir) / DEV_CENTRAL_DIR
+    if dev_dir.exists():
+        dev |= _private_halves_present(dev_dir)
+        if not dev:  # a dev-central directory whose keys are not pinned (any more): still not a production device
+            dev.add(f"unpinned keys in {DEV_CENTRAL_DIR}/")
+    return dev
+
+
+def _private_halves_present(dev_dir: Path) -> set[str]:
+    """Key ids of every central private key found under ``dev_dir`` (unreadable files count as one)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    ids: set[str] = set()
+    for path in sorted(dev_dir.iterdir()):
+        if path.name in (DEV_README_FILE, DEV_MARKER_FILE) or not path.is_file():
+            continue
+        try:
+            sk = serialization.load_pem_private_key(path.read_bytes(), None)
+        except (OSError, ValueError, TypeError):
+            ids.add(f"{DEV_CENTRAL_DIR}/{path.name}")
+            continue
+        if isinstance(sk, X25519PrivateKey):
+            ids.add(key_id("sealing", sk.public_key().public_bytes(*raw)))
+        elif isinstance(sk, Ed25519PrivateKey):
+            ids.add(key_id("receipt", sk.public_key().public_bytes(*raw)))
+    return ids
+
+
 def load_keys(data_dir: Path | str, *, pins_path: Path | str | None = None, allow_development: bool = False,
               expected_device_id: str | None = None) -> KeyRing:
     """Load and check every key the store needs.
 
     Raises :class:`KeyMissing` (with what to do) when the key directory or a key is missing, unreadable, not
     mode 0600/0700, owned by another user, corrupt; when no central sealing key or receipt key is pinned or not
-    exactly one sealing key is current; when the current sealing key is a DEVELOPMENT key and
-    ``allow_development`` is false; or when the keys belong to another device than ``expected_device_id``.
+    exactly one sealing key is current; when ANY trusted central key (sealing or receipt) is a DEVELOPMENT key
+    (see :func:`development_key_ids`) and ``allow_development`` is false, so a production key ring never holds
+    one; or when the keys belong to another device than ``expected_device_id``.
     """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -341,10 +361,15 @@ def load_keys(data_dir: Path | str, *, pins_path: Path | str | None = None, allo
                          f"(found {len(current)})")
     if not pinned["receipt"]:
         raise KeyMissing(f"no central receipt key pinned in {paths.central_pins}: enroll the device")
-    is_dev = current[0].is_development
-    if is_dev and not allow_development:
-        raise KeyMissing(f"the current central sealing key in {paths.central_pins} is a DEVELOPMENT key; refusing "
-                         f"outside development mode (set device.dev_mode or enroll with the real central)")
+    dev_ids = development_key_ids(data_dir, pinned)
+    if dev_ids and not allow_development:
+        raise KeyMissing(
+            f"this data directory trusts DEVELOPMENT central keys ({', '.join(sorted(dev_ids))}: marked so in "
+            f"{paths.central_pins}, or their private halves lie on this device under {DEV_CENTRAL_DIR}/), whose "
+            f"private halves anyone with the device can use to open records or forge receipts. A production "
+            f"kiosk never trusts them. Fix: start production on a fresh data directory (provision the device "
+            f"keys and enroll with the real central); records captured in development never go to central")
+    is_dev = bool(dev_ids)
     return KeyRing(
         device_id=info["device_id"], device_key=sk, device_key_id=info["key_id"], hmac_secret=secret,
         sealing_keys={k.key_id: X25519PublicKey.from_public_bytes(k.public_raw) for k in pinned["sealing"]},

@@ -11,8 +11,8 @@ from kiosk.app import build_kiosk, dev_overrides, has_display, main
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
 from kiosk.errors import ConfigError, KeyMissing
-from kiosk.fakes import FakeFace
 from kiosk.flow.states import State
+from kiosk.runtime.fakes import FakeFace
 
 
 def cfg_for(tmp_path: Path, **device: object):  # noqa: ANN201 - Config
@@ -87,7 +87,7 @@ def test_main_reports_a_start_failure_instead_of_crashing(tmp_path: Path, monkey
 
 def test_a_pin_lockout_survives_a_restart(tmp_path: Path) -> None:
     from kiosk.flow import events as ev
-    from kiosk.operator_pin import PIN_STATE_FILE, PinGuardFile, set_operator_pin
+    from kiosk.store.operator_pin import PIN_STATE_FILE, PinGuardFile, set_operator_pin
 
     set_operator_pin(tmp_path / "operator_pin", "aux-01", "2468")
     clock = FakeClock(start_wall=time.time())
@@ -135,3 +135,19 @@ def test_closing_the_kiosk_signs_the_audit_logs_tail(tmp_path: Path) -> None:
         last_entry = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
         last_checkpoint = conn.execute("SELECT max(seq) FROM audit_checkpoints").fetchone()[0]
     assert last_entry is not None and last_checkpoint == last_entry
+
+
+def test_the_kiosk_refuses_keys_of_another_device_id(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.store.keys import pin_central_key, provision_device_keys
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    provision_device_keys(tmp_path, "kiosk-elsewhere-07")
+    pin_central_key(tmp_path, "sealing", X25519PrivateKey.generate().public_key().public_bytes(*raw))
+    pin_central_key(tmp_path, "receipt", Ed25519PrivateKey.generate().public_key().public_bytes(*raw))
+    cfg = load_config(env={}, overrides={"device": {"data_dir": str(tmp_path), "id": "kiosk-here-01"}})
+    with pytest.raises(KeyMissing, match="belong to device 'kiosk-elsewhere-07'.*'kiosk-here-01'"):
+        build_kiosk(cfg, threaded=False)

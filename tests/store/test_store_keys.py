@@ -96,7 +96,7 @@ def test_development_central_is_marked_and_gated(tmp_path):
     assert DEV_WARNING in (paths.dev_central_dir / "README.txt").read_text()
     assert DEV_WARNING in (paths.dev_central_dir / "DEVELOPMENT_ONLY").read_text()
     assert _mode(paths.dev_central_dir / "central_sealing_x25519.key") == 0o600
-    with pytest.raises(KeyMissing, match="DEVELOPMENT key"):
+    with pytest.raises(KeyMissing, match="DEVELOPMENT central keys"):
         load_keys(tmp_path)  # a kiosk outside dev mode refuses to seal to it
     ring = load_keys(tmp_path, allow_development=True)
     assert ring.is_development and ring.device_id == DEVICE_ID
@@ -146,3 +146,69 @@ def test_rotation_old_records_and_receipts_still_verify(tmp_path, rng):
         assert store.verify().is_ok
     pins = json.loads(KeyPaths.for_data_dir(tmp_path).central_pins.read_text())
     assert [e["is_current"] for e in pins["sealing"]].count(True) == 1
+
+
+def _pin_real_central(data_dir):
+    seal_sk, rcpt_sk = X25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    pin_central_key(data_dir, "sealing", seal_sk.public_key().public_bytes(*RAW))
+    pin_central_key(data_dir, "receipt", rcpt_sk.public_key().public_bytes(*RAW))
+    return seal_sk, rcpt_sk
+
+
+def test_a_data_directory_that_ran_in_development_never_starts_in_production(tmp_path, rng):
+    # The probe: run in development, then pin a real sealing and receipt key and start in production. The dev
+    # receipt key (private half on the device) must not stay trusted, or a receipt signed with it lets purge
+    # delete a record that never reached central.
+    ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
+    _pin_real_central(tmp_path)
+    with pytest.raises(KeyMissing, match="DEVELOPMENT central keys.*fresh data directory"):
+        load_keys(tmp_path)
+    ring = load_keys(tmp_path, allow_development=True)  # development may still use it, knowingly
+    assert ring.is_development
+
+
+def test_unmarking_a_development_key_in_the_pins_file_does_not_make_it_trusted(tmp_path):
+    ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
+    pins_path = KeyPaths.for_data_dir(tmp_path).central_pins
+    pins = json.loads(pins_path.read_text())
+    for kind in ("sealing", "receipt"):
+        for e in pins[kind]:
+            e["is_development"] = False  # a careless technician's (or an attacker's) edit
+    pins_path.write_text(json.dumps(pins))
+    with pytest.raises(KeyMissing, match="private halves lie on this device"):
+        load_keys(tmp_path)
+
+
+def test_a_dev_central_directory_alone_refuses_production(tmp_path):
+    ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
+    KeyPaths.for_data_dir(tmp_path).central_pins.unlink()
+    _pin_real_central(tmp_path)
+    for f in (tmp_path / "dev-central").glob("*.key"):
+        f.write_bytes(b"garbage")  # even unreadable private keys on the device say: development
+    with pytest.raises(KeyMissing, match="DEVELOPMENT"):
+        load_keys(tmp_path)
+
+
+def test_production_ring_holds_no_development_receipt_key(tmp_path):
+    provision_device_keys(tmp_path, DEVICE_ID)
+    _pin_real_central(tmp_path)
+    ring = load_keys(tmp_path)
+    assert not ring.is_development and len(ring.receipt_keys) == 1
+
+
+def test_a_lost_device_key_is_never_silently_regenerated(tmp_path, rng):
+    ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
+    from kiosk.config import StoreConfig
+
+    clock = FakeClock()
+    with RecordStore(tmp_path, StoreConfig(min_free_mb=1, warn_free_mb=1), clock,
+                     load_keys(tmp_path, allow_development=True)) as store:
+        store.seal_and_commit(make_record(clock, rng))
+    paths = KeyPaths.for_data_dir(tmp_path)
+    paths.device_key.unlink()
+    with pytest.raises(KeyMissing, match="refusing to make a new key"):
+        ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
+    assert not paths.device_key.exists()
+    paths.device_info.unlink()  # even with the identity file gone, the records here say: provisioned
+    with pytest.raises(KeyMissing, match="refusing to make a new key"):
+        provision_device_keys(tmp_path, DEVICE_ID)

@@ -1,5 +1,5 @@
 """Cards and scenes drawn here, not by the project's generator: the fraud cues and the front reader were tuned on
-``kiosk.synth`` (DejaVu type, a pale gradient ground), so these tests build what they need themselves.
+``kiosk.dev.synth`` (DejaVu type, a pale gradient ground), so these tests build what they need themselves.
 
 * ground: one uniform tint over the whole card (a tint is colour: a grey copy of it is not the card), optionally
   fine coloured guilloche (two families of sine lines 3-5 px apart, like the INE rosettes that a subpixel-stripe
@@ -98,7 +98,7 @@ def render_front(c: Citizen, design: Design = Design()) -> np.ndarray:
 
 def render_back(c: Citizen, design: Design = Design()) -> np.ndarray:
     """A back with a printed code block, a signature line and the TD1 MRZ (OCR-B) on the same tinted ground."""
-    from kiosk.synth.card import draw_mrz  # OCR-B at the ICAO pitch: the MRZ is the one standardised part
+    from kiosk.dev.synth.card import draw_mrz  # OCR-B at the ICAO pitch: the MRZ is the one standardised part
 
     img = _ground(design)
     rng = np.random.default_rng(len(c.curp) + int(c.cic))
