@@ -215,7 +215,8 @@ def _ambito(raw: Any, where: str) -> dict[str, Any]:
         raise InvalidField(f"{where}.ambito", f"level must be one of {', '.join(AMBITO_LEVELS)}")
     needed = AMBITO_LEVELS[1:AMBITO_LEVELS.index(amb["level"]) + 1]
     for key in needed:
-        if not _int(amb.get(key)) or amb[key] <= 0:
+        value = amb.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise InvalidField(f"{where}.ambito.{key}", f"a positive number is needed for level {amb['level']}")
     if set(amb) - {"level", *needed}:
         raise InvalidField(f"{where}.ambito", f"unexpected keys {sorted(set(amb) - {'level', *needed})}")
@@ -236,7 +237,7 @@ def _threshold(raw: Any, where: str) -> dict[str, Any]:
         if not isinstance(dist, Mapping) or dist.get("unit") not in UNITS:
             raise InvalidField(f"{where}.threshold.distribution.unit", f"one of {', '.join(UNITS)}")
         mu = dist.get("min_units")
-        if mu != "half" and not (_int(mu) and mu > 0):
+        if mu != "half" and not (isinstance(mu, int) and not isinstance(mu, bool) and mu > 0):
             raise InvalidField(f"{where}.threshold.distribution.min_units", "a positive number or 'half'")
         if ("unit_percent" in dist) == ("unit_absolute" in dist) or \
                 not _number(dist.get("unit_percent", dist.get("unit_absolute"))):
@@ -315,7 +316,7 @@ def sign_catalog(private_key: Any, key_id: str, *, version: int, issued_at_s: fl
 def catalog_version_unverified(blob: bytes) -> int:
     """The version a catalog claims, WITHOUT checking its signature (for messages only)."""
     version = read_object(KIND, blob).get("version")
-    return version if _int(version) else 0
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
 
 
 def verify_catalog(blob: bytes, keys: Mapping[str, Any], *, installed_version: int | None = None) -> Catalog:
