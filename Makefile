@@ -58,7 +58,7 @@ APT_RUNTIME += python3-picamera2 python3-numpy
 VENV_FLAGS := --system-site-packages
 endif
 
-.PHONY: help setup run test lint demo bench models lock lock-upgrade clean distclean
+.PHONY: help setup run test lint demo bench models lock lock-upgrade prove-pi-lock clean distclean
 
 help:
 	@echo "make run     - set up and start the kiosk (simulated camera) plus the admin page"
@@ -69,6 +69,7 @@ help:
 	@echo "make lint    - ruff"
 	@echo "make lock    - regenerate locks/*.txt from pyproject.toml (keeps current pins where they still fit)"
 	@echo "make lock-upgrade - the same, but every package moves to the newest version allowed"
+	@echo "make prove-pi-lock - check the Pi lock: aarch64 wheels for all, Debian's numpy kept (emulated arm64)"
 
 setup: $(STAMP)
 
@@ -155,6 +156,11 @@ lock: $(UV)
 
 lock-upgrade:
 	$(MAKE) lock LOCK_FLAGS=--upgrade
+
+# Downloads the Pi lock's aarch64 wheels and installs them in an emulated Debian Bookworm arm64 root on top
+# of Debian's python3-numpy (root, qemu-user-static, debootstrap; a few minutes). Not part of `make test`.
+prove-pi-lock:
+	bash scripts/prove-pi-lock.sh
 
 clean:
 	rm -rf .pytest_cache .ruff_cache out

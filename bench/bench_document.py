@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -39,6 +38,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from kiosk.config import CredentialConfig, VisionConfig  # noqa: E402
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
 from kiosk.dev.synth.card import render_back  # noqa: E402
@@ -278,8 +278,7 @@ def main() -> int:
 
     result = {
         "what": "kiosk.vision document capture on synthetic SPECIMEN scenes (kiosk.synth), seed 9031",
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "load_avg_at_end": os.getloadavg()},
+        "machine": describe_machine(load_avg_at_end=os.getloadavg()),
         "today_for_vigencia": TODAY.isoformat(),
         "per_difficulty": {d: _summarise(rs) for d, rs in genuine.items()},
         "calibration": _calibration([r for rs in genuine.values() for r in rs] + [r for r in rows if r["attack"]]),

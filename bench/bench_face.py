@@ -14,7 +14,6 @@ import csv
 import itertools
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.environment import describe_machine  # noqa: E402
+
 FACES = REPO.parent / "shared" / "faces"
 OUT = REPO / "bench" / "results" / "face.json"
 VARIANTS = ("fp32", "fp16", "int8")
@@ -151,8 +153,7 @@ def main() -> int:
     selfie, card = _kiosk_pair()
     timing_pairs = pairs[::6]  # 39 pairs of photos of many sizes (240p to 2204 px)
     load_start = os.getloadavg()
-    result: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                                "python": platform.python_version(), "loadavg_start": load_start},
+    result: dict = {"machine": describe_machine(loadavg_start=load_start),
                     "targets": TARGETS, "variants": {}}
 
     ours_dist: dict[str, dict] = {}

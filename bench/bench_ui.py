@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.environment import describe_machine  # noqa: E402
+
 OUT = REPO / "bench" / "results" / "ui.json"
 SIZES = {"800x480": (800, 480), "720x1280": (720, 1280)}
 TARGETS = {"frame_median_ms": 8.0, "cold_start_s": 3.0, "memory_mb": 300.0}
@@ -226,8 +228,7 @@ def main() -> int:
     worst_frame = max(frames[s][st]["median_ms"] for s in SIZES for st in ("card_front", "selfie")) \
         + frames["controller_screen_model"]["median_ms"]
     result = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpu_count": os.cpu_count()},
+        "machine": describe_machine(),
         "targets": TARGETS,
         "frame_ms": frames,
         **cold,
