@@ -3,8 +3,11 @@
 Envelope (all integers big-endian)::
 
     b"APYE" | version u8 = 1 | header_len u32 | header | wrapped_len u16 | wrapped_key | ct_len u32 | ciphertext
-    | signature (64 bytes: Ed25519 by the device over b"apoyo-kiosk/envelope/v1\\0" + SHA-512(every byte before
-      it); signing the digest rather than the 400 KB body halves the signing time, as Ed25519ph does)
+    | signature (64 bytes: plain RFC 8032 Ed25519 by the device over the 88 bytes
+      b"apoyo-kiosk/envelope/v1\\0" + SHA-512(every byte before it). This is this project's own prehash, NOT
+      RFC 8032 Ed25519ph (which hashes inside the signature scheme with its own domain prefix): a verifier checks
+      an ordinary Ed25519 signature over context ‖ digest. Signing the digest rather than the 400 KB body halves
+      the signing time)
 
 * ``header`` is canonical JSON (format version, device id, record id, folio, sequence, timestamps, algorithm
   ids, central key id, device key id, ephemeral public key, nonce). It is the associated data of both AEADs.

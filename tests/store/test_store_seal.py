@@ -159,3 +159,17 @@ def test_choose_aead():
     assert auto.name == max(auto.mb_per_s, key=auto.mb_per_s.get)
     with pytest.raises(ValueError):
         choose_aead("des")
+
+
+def test_the_signature_is_plain_ed25519_over_context_and_sha512_as_documented(env):
+    # What the module doc tells central to implement (and not RFC 8032 Ed25519ph, which the doc once claimed):
+    import hashlib
+
+    from cryptography.exceptions import InvalidSignature
+
+    data = _seal(env, b"payload").data
+    body, sig = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
+    message = b"apoyo-kiosk/envelope/v1\x00" + hashlib.sha512(body).digest()
+    env.keys.device_public_key.verify(sig, message)  # raises if the scheme differs
+    with pytest.raises(InvalidSignature):
+        env.keys.device_public_key.verify(sig, body)
