@@ -217,8 +217,6 @@ class HeadlessMirror:
     def __call__(self, index: int, display: Any, model: Any) -> None:
         import time
 
-        import pygame
-
         state = getattr(getattr(model, "state", None), "value", None)
         if state != self._last_state:
             log.info("screen: %s", state)
@@ -228,7 +226,7 @@ class HeadlessMirror:
             # The screen shows names, MRZ and face: the mirror is readable by the kiosk's user only.
             make_private_dir(self.path.parent)
             tmp = self.path.with_suffix(".tmp.png")
-            pygame.image.save(display.surface, str(tmp))
+            display.save_png(tmp)
             os.chmod(tmp, 0o600)
             os.replace(tmp, self.path)
             self._last_save = now

@@ -174,7 +174,8 @@ def test_the_development_mirror_is_private(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(HeadlessMirror, "FRAME_PERIOD_S", 0.0)
     mirror = HeadlessMirror(tmp_path / "mirror" / "screen.png")
-    mirror(0, types.SimpleNamespace(surface=pygame.Surface((8, 8))), None)
+    surface = pygame.Surface((8, 8))
+    mirror(0, types.SimpleNamespace(save_png=lambda p: pygame.image.save(surface, str(p))), None)
     assert stat.S_IMODE(mirror.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(mirror.path.parent.stat().st_mode) == 0o700
 
@@ -186,3 +187,22 @@ def test_development_mode_is_announced(tmp_path: Path, monkeypatch: pytest.Monke
     conf.write_text('[device]\nmode = "operator"\noperator_pin_file = "/nonexistent/pin"\n')  # fails after loading
     assert main(["--dev", "--data-dir", str(tmp_path), "--config", str(conf)]) == 2
     assert "DEVELOPMENT MODE" in capsys.readouterr().err
+
+
+def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
+    from kiosk.app import HeadlessMirror
+    from kiosk.ui.display import open_display
+
+    display = open_display((80, 48), headless=True)
+    try:
+        display.surface.fill((10, 200, 30))
+        mirror = HeadlessMirror(tmp_path / "out" / "screen.png")
+        mirror.FRAME_PERIOD_S = 0.0  # the pacing sleep is for a live run, not a test
+        mirror(0, display, None)
+    finally:
+        display.close()
+    import pygame
+
+    saved = pygame.image.load(str(tmp_path / "out" / "screen.png"))
+    assert saved.get_size() == (80, 48) and tuple(saved.get_at((5, 5)))[:3] == (10, 200, 30)
+    assert not (tmp_path / "out" / "screen.tmp.png").exists()
