@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import math
 import os
 import tomllib
@@ -308,11 +309,34 @@ def _check_env_names(env: Mapping[str, str]) -> None:
             raise ConfigError(name, f"unknown environment variable{hint}")
 
 
+def parse_vigencia_extensions(entries: tuple[str, ...] | list[str]) -> dict[int, datetime.date]:
+    """Parse 'YEAR=YYYY-MM-DD' entries into {vigencia year: last valid day} (the one parser: checked at start
+    here, used by the card check in :mod:`kiosk.credential.models`).
+
+    Raises ConfigError('credential.vigencia_extensions', ...) naming the bad entry.
+    """
+    out: dict[int, datetime.date] = {}
+    key = "credential.vigencia_extensions"
+    for entry in entries:
+        year_txt, sep, until_txt = str(entry).partition("=")
+        try:
+            if not sep:
+                raise ValueError("missing '='")
+            year = int(year_txt.strip())
+            until = datetime.date.fromisoformat(until_txt.strip())
+        except ValueError as exc:
+            raise ConfigError(key, f"entry {entry!r} is not 'YEAR=YYYY-MM-DD' ({exc})") from None
+        if until < datetime.date(year, 12, 31):
+            raise ConfigError(key, f"entry {entry!r} ends before the card's own expiry {year}-12-31")
+        if year in out:
+            raise ConfigError(key, f"year {year} is extended twice")
+        out[year] = until
+    return out
+
+
 def _cross_checks(cfg: Config) -> None:
     if cfg.store.warn_free_mb < cfg.store.min_free_mb:
         raise ConfigError("store.warn_free_mb", "must be at least store.min_free_mb")
-    from kiosk.credential.models import parse_vigencia_extensions  # the one parser the card check uses
-
     parse_vigencia_extensions(cfg.credential.vigencia_extensions)
     unknown = set(cfg.credential.accepted_models) - set("ABCDEFGH")
     if unknown:
