@@ -127,8 +127,7 @@ class Ingestor:
                                  http_status=413)
         checked = [self._check_item(device, item, i) for i, item in enumerate(items)]
         accepted = [c for c in checked if isinstance(c, _Accepted)]
-        for acc in accepted:  # durable before any receipt is signed
-            self.blobs.put(acc.envelope)
+        self.blobs.put_many([acc.envelope for acc in accepted])  # durable before any receipt is signed
         now = self.clock()
         results: dict[int, ItemResult] = {}
         with self.db.transaction() as tx:

@@ -42,7 +42,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
 @pytest.fixture(params=BACKENDS)
 def central_server(request: pytest.FixtureRequest, tmp_path: Path):
     """A real gunicorn central with TLS on loopback, over each back end in turn."""
-    from central_server_support import make_harness
+    from central.dev.harness import make_harness
 
     db_ = make_database(request.param, tmp_path, request)
     harness = make_harness(tmp_path, db_.url)

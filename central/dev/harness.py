@@ -1,4 +1,5 @@
-"""A real central for tests: keys, a development CA, a gunicorn with TLS on a loopback port, and a device client."""
+"""A real central for tests and the benchmark: keys, a development CA, ``python -m central serve`` (gunicorn with
+TLS) on a free loopback port, and a device client speaking mutual TLS."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from central import devices, keystore
 from central.db import Database
 from central.dev.pki import DevCA, IssuedDevice
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # so the server imports this checkout
 
 
 def free_port() -> int:
@@ -98,17 +99,22 @@ class CentralHarness:
         finally:
             conn.close()
 
-    def upload(self, device: IssuedDevice, items: list[tuple[str, bytes]]) -> tuple[int, Any]:
-        body = json.dumps({"records": [{"record_id": rid, "envelope": base64.b64encode(env).decode()}
-                                       for rid, env in items]}).encode()
-        status, data = self.request("POST", "/v1/records", body, device=device,
+    def upload(self, device: IssuedDevice, items: list[tuple[str, bytes]],
+               ctx: ssl.SSLContext | None = None) -> tuple[int, Any]:
+        status, data = self.request("POST", "/v1/records", upload_body(items), device=device, ctx=ctx,
                                     headers={"Content-Type": "application/json"})
         return status, json.loads(data)
 
 
+def upload_body(items: list[tuple[str, bytes]]) -> bytes:
+    """The JSON body of ``POST /v1/records`` for (record_id, envelope) pairs."""
+    return json.dumps({"records": [{"record_id": rid, "envelope": base64.b64encode(env).decode()}
+                                   for rid, env in items]}).encode()
+
+
 def make_harness(tmp_path: Path, database_url: str) -> CentralHarness:
     data_dir = tmp_path / "central"
-    data_dir.mkdir()
+    data_dir.mkdir(parents=True)
     ca = DevCA.create()
     ca.write_server_files(data_dir)
     keys = keystore.create(data_dir / "keys")
