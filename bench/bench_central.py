@@ -85,7 +85,10 @@ def run_ingest(harness, device, paths: list[Path], batch: int, threads: int) -> 
             body = upload_body([(f"bench-{int(p.stem):07d}", p.read_bytes()) for p in chunk])
             status, data = harness.request("POST", "/v1/records", body, ctx=ctx,
                                            headers={"Content-Type": "application/json"})
-            results = json.loads(data).get("results", [])
+            try:
+                results = json.loads(data).get("results", [])
+            except ValueError:
+                results = []
             ok = sum(1 for r in results if r["status"] in ("stored", "already_stored") and r.get("receipt"))
             with lock:
                 acked[0] += ok

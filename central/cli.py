@@ -178,6 +178,90 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- report --------------------------------------------------------------------------------------------------
+def _report_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--format", choices=("json", "csv", "text"), default="text")
+    p.add_argument("--out", type=Path, default=None, help="write to this file instead of standard output")
+
+
+@command("report", "progress per process and aspirant (outcomes, per day, legal threshold)", _report_args)
+def _report(args: argparse.Namespace) -> int:
+    from central import reports
+    from central.db import Database
+
+    with Database(load_config(args).database).transaction() as tx:
+        data = reports.full_report(tx)
+    if args.format == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    elif args.format == "csv":
+        text = reports.to_csv(data)
+    else:
+        lines = []
+        for p in data["processes"]:
+            lines.append(f"{p['process_id']} ({p['kind']}): {p['title']}")
+            for aid, a in p["aspirants"].items():
+                t = a["threshold"]
+                goal = f", {a['valid']}/{t['required']} {'CUMPLE' if t['met'] else 'no cumple'}" if t else ""
+                lines.append(f"  {aid}: {a['received']} recibidos, {a['valid']} válidos{goal}")
+                for code, n in sorted(a["by_outcome"].items()):
+                    lines.append(f"      {code}: {n}")
+        text = "\n".join(lines) or "no processes installed"
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+# -- review --------------------------------------------------------------------------------------------------
+def _review_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    sub = p.add_subparsers(dest="action", required=True, metavar="action")
+    sub.add_parser("list", help="open review items")
+    d = sub.add_parser("decide", help="decide one item")
+    d.add_argument("review_id", type=int)
+    d.add_argument("--reviewer", required=True, help="the reviewer account taking the decision")
+    g = d.add_mutually_exclusive_group(required=True)
+    g.add_argument("--counts", action="store_true", help="the record is valid")
+    g.add_argument("--inconsistency", help="why it does not count (simulacion, fotocopia, …)")
+    d.add_argument("--note", default="")
+    a = sub.add_parser("add-account", help="create a reviewer, aspirant or admin account (password on stdin)")
+    a.add_argument("username")
+    a.add_argument("--role", required=True, choices=("reviewer", "aspirant", "admin"))
+    a.add_argument("--process", default=None)
+    a.add_argument("--aspirant", default=None)
+    p.add_argument("--json", action="store_true")
+
+
+@command("review", "mesa de control: list and decide review items, manage accounts", _review_args)
+def _review(args: argparse.Namespace) -> int:
+    from central import review
+    from central.db import Database
+
+    db = Database(load_config(args).database)
+    with db.transaction() as tx:
+        if args.action == "list":
+            items = review.open_items(tx)
+            if args.json:
+                _print(items, True)
+            for it in [] if args.json else items:
+                print(f"{it['review_id']:>6}  {it['record_id']}  {it['source']:<12} {it['reason_text']}")
+        elif args.action == "decide":
+            row = tx.one("SELECT username, role, process_id, aspirant_id FROM accounts WHERE username = ?",
+                         (args.reviewer,))
+            account = review.Account(*row) if row else None
+            outcome = review.decide(tx, args.review_id, account, counts=args.counts, category=args.inconsistency,
+                                    note=args.note)
+            print(f"review {args.review_id}: {outcome}")
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+            review.create_account(tx, args.username, args.role, password, process_id=args.process,
+                                  aspirant_id=args.aspirant)
+            print(f"account {args.username} ({args.role}) created")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     with_enrollment = True
     try:

@@ -130,7 +130,8 @@ class Ingestor:
         self.blobs.put_many([acc.envelope for acc in accepted])  # durable before any receipt is signed
         now = self.clock()
         results: dict[int, ItemResult] = {}
-        with self.db.transaction() as tx:
+        # exclusive: on SQLite two web workers must not both read "absent" and then fight over the write lock
+        with self.db.transaction(exclusive=True) as tx:
             for i, c in enumerate(checked):
                 if isinstance(c, ItemResult):
                     audit.record_event(tx, actor=f"device:{device.device_id}", action="ingest.rejected",

@@ -27,9 +27,9 @@ CLIENT_CERT_ENVIRON = "apoyo.client_cert_der"
 
 def create_app(config: CentralConfig, *, keys: CentralKeys | None = None, db: Database | None = None) -> Flask:
     from central import keystore
-    from central.web import api, public
+    from central.web import api, public, reports, review
 
-    app = Flask("central", static_folder=None)
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     keys = keys if keys is not None else keystore.load(config.key_dir)
     db = db if db is not None else Database(config.database)
@@ -40,6 +40,8 @@ def create_app(config: CentralConfig, *, keys: CentralKeys | None = None, db: Da
     }
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(review.bp)
 
     @app.errorhandler(CentralError)
     def _central_error(exc: CentralError) -> Any:
