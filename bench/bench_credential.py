@@ -11,7 +11,6 @@ Run from the repository root: ``.venv/bin/python bench/bench_credential.py``.
 from __future__ import annotations
 
 import json
-import platform
 import random
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
 from kiosk.credential.curp import validate_curp  # noqa: E402
 from kiosk.credential.mrz import parse_td1  # noqa: E402
@@ -81,8 +81,7 @@ def main() -> int:
         return (p.checks["cic"], p.checks["birth_date"], p.checks["expiry_date"], p.checks["composite"])
 
     result: dict = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.machine()},
+        "machine": describe_machine(),
         "curp_validation": {
             "n": len(curps), "ours_per_s": round(ours_rate), "stdnum_per_s": round(theirs_rate),
             "speed_ratio_ours_over_stdnum": round(ours_rate / theirs_rate, 2), "agreement": curp_agree / len(curps),

@@ -1,6 +1,6 @@
 """Benchmark of kiosk.vision (document capture) → bench/results/document.json.
 
-On synthetic SPECIMEN scenes from kiosk.synth (seed 9031, never used by the tests):
+On synthetic SPECIMEN scenes from kiosk.dev.synth (seed 9031, never used by the tests):
 
 * per difficulty (easy / normal / hard, ``BENCH_DOC_N`` back scenes each, default 300): card detection rate on the
   640×480 preview (max corner error ≤ 4 % of the card width), the first quality instruction given, full-MRZ
@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -39,10 +38,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from kiosk.config import CredentialConfig, VisionConfig  # noqa: E402
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
-from kiosk.synth.card import render_back  # noqa: E402
-from kiosk.synth.scene import make_scene  # noqa: E402
+from kiosk.dev.synth.card import render_back  # noqa: E402
+from kiosk.dev.synth.scene import make_scene  # noqa: E402
 from kiosk.vision.card_detect import detect_card  # noqa: E402
 from kiosk.vision.document import analyse_back  # noqa: E402
 from kiosk.vision.quality import assess_card  # noqa: E402
@@ -109,8 +109,8 @@ def _back_case(args: tuple[str, int, str | None]) -> dict[str, Any]:
 
 
 def _front_case(index: int) -> dict[str, Any]:
+    from kiosk.dev.synth.dataset import generate_sample
     from kiosk.face.detector import FaceDetector
-    from kiosk.synth.dataset import generate_sample
     from kiosk.vision.document import analyse_front
 
     global _FACE  # one detector per worker process: models load once
@@ -278,8 +278,7 @@ def main() -> int:
 
     result = {
         "what": "kiosk.vision document capture on synthetic SPECIMEN scenes (kiosk.synth), seed 9031",
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "load_avg_at_end": os.getloadavg()},
+        "machine": describe_machine(load_avg_at_end=os.getloadavg()),
         "today_for_vigencia": TODAY.isoformat(),
         "per_difficulty": {d: _summarise(rs) for d, rs in genuine.items()},
         "calibration": _calibration([r for rs in genuine.values() for r in rs] + [r for r in rows if r["attack"]]),

@@ -14,7 +14,6 @@ import csv
 import itertools
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.environment import describe_machine  # noqa: E402
+
 FACES = REPO.parent / "shared" / "faces"
 OUT = REPO / "bench" / "results" / "face.json"
 VARIANTS = ("fp32", "fp16", "int8")
@@ -98,8 +100,8 @@ class DlibPath:
 
 def _kiosk_pair():
     """A kiosk-like pair: a 640×480 selfie frame and the front of a synthetic credential (1011×638)."""
-    from kiosk.synth.dataset import generate_sample
-    from kiosk.synth.live_sequence import _HeadModel, _Pose
+    from kiosk.dev.synth.dataset import generate_sample
+    from kiosk.dev.synth.live_sequence import _HeadModel, _Pose
 
     sample = generate_sample(3, 0, "easy", faces_dir=FACES)
     others = [n for n, p in _labelled().items() if p == sample.person and n != sample.face_path.name]
@@ -151,8 +153,7 @@ def main() -> int:
     selfie, card = _kiosk_pair()
     timing_pairs = pairs[::6]  # 39 pairs of photos of many sizes (240p to 2204 px)
     load_start = os.getloadavg()
-    result: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                                "python": platform.python_version(), "loadavg_start": load_start},
+    result: dict = {"machine": describe_machine(loadavg_start=load_start),
                     "targets": TARGETS, "variants": {}}
 
     ours_dist: dict[str, dict] = {}

@@ -1,6 +1,6 @@
 """Benchmark of the front-text vs MRZ check (kiosk.vision.front_text) → bench/results/front_text.json.
 
-Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.synth.dataset
+Fraud cue "front and back from different cards". On synthetic SPECIMEN samples from kiosk.dev.synth.dataset
 (seed 9032: used neither by the tests nor by the document benchmark's 9031; development used seed 4242), per
 difficulty (easy / normal / hard, ``BENCH_FRONT_N`` samples each, default 100):
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import sys
 import time
@@ -37,9 +36,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from kiosk.credential.citizen import generate_citizen, mrz_lines  # noqa: E402
 from kiosk.credential.mrz import parse_td1  # noqa: E402
-from kiosk.synth.dataset import generate_sample  # noqa: E402
+from kiosk.dev.synth.dataset import generate_sample  # noqa: E402
 from kiosk.vision.document import analyse_front  # noqa: E402
 from kiosk.vision.front_text import compare_front_to_mrz  # noqa: E402
 
@@ -136,8 +136,7 @@ def main() -> int:
 
     result = {
         "what": "front text (birth date, names, sex) vs MRZ on synthetic SPECIMEN fronts (kiosk.synth), seed 9032",
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "load_avg_at_end": os.getloadavg()},
+        "machine": describe_machine(load_avg_at_end=os.getloadavg()),
         "n_per_difficulty": N,
         "per_difficulty": per,
         "timing_sequential": {"n": len(walls), "wall_median_ms": _pct(walls, 50), "wall_p95_ms": _pct(walls, 95),

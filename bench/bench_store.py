@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -36,6 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
 from kiosk.config import StoreConfig  # noqa: E402
 from kiosk.store.db import RecordStore  # noqa: E402
@@ -60,7 +60,7 @@ def _images(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarra
     try:
         import cv2
 
-        from kiosk.synth.dataset import generate_sample
+        from kiosk.dev.synth.dataset import generate_sample
 
         sample = generate_sample(7, 0, "normal", faces_dir=REPO.parent / "shared" / "faces")
         face = cv2.imread(str(sample.face_path))
@@ -276,11 +276,8 @@ def main() -> int:
               for k, v in comparisons.items() if v}
     result = {
         "what": "seal (X25519+HKDF wrap, AEAD, Ed25519 signature) + durable SQLite WAL commit of a typical record",
-        "platform": {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-                     "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                     "cryptography": __import__("cryptography").__version__, "cpu_aes_flag": cpu_has_aes(),
-                     "filesystem": fs, "cores": os.cpu_count(),
-                     "note": "measured on the development machine, not on a Raspberry Pi"},
+        "platform": describe_machine(cpu_aes_flag=cpu_has_aes(), filesystem=fs,
+                                     note="measured on the development machine, not on a Raspberry Pi"),
         "record": {"image_source": source, "payload_bytes": len(payload), "front_jpeg_bytes": len(record.front_jpeg),
                    "back_jpeg_bytes": len(record.back_jpeg), "selfie_jpeg_bytes": len(record.selfie_jpeg),
                    "signature_png_bytes": len(record.signature_png), "jpeg_quality": cfg.jpeg_quality},

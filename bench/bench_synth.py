@@ -1,4 +1,4 @@
-"""Benchmark of kiosk.synth → bench/results/synth.json.
+"""Benchmark of kiosk.dev.synth → bench/results/synth.json.
 
 * time per labelled sample (citizen + 2 cards + 2 scenes) per difficulty and per attack, CPU and wall;
 * the issue's target: ``python -m kiosk synth --count 50 --out DIR`` in under 30 s (run as a user would, in a
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -24,8 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kiosk.synth import card, dataset  # noqa: E402
-from kiosk.synth.faces import list_faces, load_face  # noqa: E402
+from bench.environment import describe_machine  # noqa: E402
+from kiosk.dev.synth import card, dataset  # noqa: E402
+from kiosk.dev.synth.faces import list_faces, load_face  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "synth.json"
 
@@ -40,8 +40,7 @@ def _time(fn, n):
 
 def main() -> int:
     dataset.generate_sample(0, 0, "normal")  # warm caches: fonts, backgrounds, face detector
-    out: dict = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
-                             "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()}}
+    out: dict = {"machine": describe_machine(loadavg_at_start=os.getloadavg())}
     sample = dataset.generate_sample(0, 1, "normal")
     face, box = load_face(list_faces()[0].path)
     out["card_render_ms"] = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.environment import describe_machine  # noqa: E402
+
 OUT = REPO / "bench" / "results" / "ui.json"
 SIZES = {"800x480": (800, 480), "720x1280": (720, 1280)}
 TARGETS = {"frame_median_ms": 8.0, "cold_start_s": 3.0, "memory_mb": 300.0}
@@ -81,7 +83,7 @@ with np.load(fixtures) as z:
     fx = {k: z[k] for k in z.files}
 frames_mb = sum(v.nbytes for v in fx.values()) / 2**20
 kiosk.runner.camera.director = Playback(camera, fx)
-from kiosk.demo import run_demo
+from kiosk.dev.demo import run_demo
 session = run_demo(cfg, None, "happy", 0, kiosk=kiosk, render=False)
 st = status()
 print(json.dumps({"cold_start_s": t_welcome - t_launch, "state": model.state.value, "rss_at_welcome_mb": at_welcome,
@@ -100,7 +102,7 @@ def make_fixtures(path: Path, seed: int = 0) -> None:
     from kiosk.camera.scripted import ScriptedCamera
     from kiosk.clock import FakeClock
     from kiosk.config import load_config
-    from kiosk.director import CameraDirector
+    from kiosk.dev.director import CameraDirector
     from kiosk.face.liveness import plan_challenges
 
     cfg = load_config(env={})
@@ -189,10 +191,10 @@ def frame_times(n: int = 240) -> dict:
 def controller_overhead_ms(n: int = 2000) -> dict:
     """The flow's share of a frame: ``controller.screen_model()`` (drain events, Tick, build the ScreenModel)."""
     from kiosk.clock import FakeClock
-    from kiosk.controller import Controller
     from kiosk.flow import events as ev
     from kiosk.flow.machine import new_machine
     from kiosk.flow.samples import sample_settings
+    from kiosk.runtime.controller import Controller
     from kiosk.ui.loop import summarise_ms
 
     class _Runner:
@@ -226,8 +228,7 @@ def main() -> int:
     worst_frame = max(frames[s][st]["median_ms"] for s in SIZES for st in ("card_front", "selfie")) \
         + frames["controller_screen_model"]["median_ms"]
     result = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpu_count": os.cpu_count()},
+        "machine": describe_machine(),
         "targets": TARGETS,
         "frame_ms": frames,
         **cold,

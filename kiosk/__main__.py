@@ -13,14 +13,14 @@ import sys
 # command -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("kiosk.app", "main", "start the kiosk (UI, camera, sealing)"),
-    "demo": ("kiosk.demo", "main", "play one scripted citizen session, optionally headless"),
-    "synth": ("kiosk.synth.cli", "main", "render synthetic SPECIMEN credentials and camera scenes"),
+    "demo": ("kiosk.dev.demo", "main", "play one scripted citizen session, optionally headless"),
+    "synth": ("kiosk.dev.synth.cli", "main", "render synthetic SPECIMEN credentials and camera scenes"),
     "read-card": ("kiosk.vision.cli", "read_card_main", "read a credential's front/back images"),
     "face-match": ("kiosk.face.cli", "face_match_main", "compare two face images 1:1"),
     "liveness": ("kiosk.face.cli", "liveness_main", "check a folder of selfie frames for liveness"),
     "store": ("kiosk.store.cli", "main", "sealed record store: stats, verify, purge"),
     "config": ("kiosk.config_cli", "main", "validate and print the effective configuration"),
-    "operator-pin": ("kiosk.operator_pin", "main", "set a field operator's PIN (stored as a scrypt hash)"),
+    "operator-pin": ("kiosk.store.operator_pin", "main", "set a field operator's PIN (stored as a scrypt hash)"),
 }
 
 

@@ -81,20 +81,20 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
     ``threaded=False`` builds workers the caller steps (demo, tests, bench). ``camera``/``face_pipeline``
     replace the configured ones; ``face`` replaces the whole face port (tests with a fake); ``rng`` plans the
     liveness challenges (seeded only by benchmarks and tests: a kiosk must not be predictable). With the scripted camera and no ``camera.scripted_dir`` a
-    :class:`kiosk.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
+    :class:`kiosk.dev.director.CameraDirector` plays synthetic citizens (``director_options`` go to it).
     Raises ConfigError / KeyMissing / StoreError / ModelError with a message a technician can act on.
     """
-    from kiosk.adapters import FaceAdapter, StoreAdapter, VisionAdapter
     from kiosk.camera.factory import open_camera
     from kiosk.catalog import load_active_catalog
-    from kiosk.controller import Controller
     from kiosk.flow import effects as fx
     from kiosk.flow import events as ev
     from kiosk.flow.machine import FlowSettings, new_machine
     from kiosk.flow.screen_model import NOTICE_VERSION
+    from kiosk.runtime.adapters import FaceAdapter, StoreAdapter, VisionAdapter
+    from kiosk.runtime.controller import Controller
+    from kiosk.runtime.workers import CameraWorker, EffectRunner, EventQueue, JobWorker, Speaker
     from kiosk.store.db import RecordStore
     from kiosk.store.keys import ensure_dev_keys, load_keys
-    from kiosk.workers import CameraWorker, EffectRunner, EventQueue, JobWorker, Speaker
 
     clock = clock or SystemClock()
     today = today or date.today()
@@ -125,7 +125,7 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
             director = _scripted_source(cfg, camera, today, director_options or {})
         pin_check = pin_guard = None
         if cfg.device.mode == "operator":
-            from kiosk.operator_pin import PIN_FILE, PIN_STATE_FILE, PinGuardFile, PinVerifier
+            from kiosk.store.operator_pin import PIN_FILE, PIN_STATE_FILE, PinGuardFile, PinVerifier
             pin_path = Path(cfg.device.operator_pin_file) if cfg.device.operator_pin_file else data_dir / PIN_FILE
             pin_check = PinVerifier(pin_path).check
             pin_guard = PinGuardFile(data_dir / PIN_STATE_FILE, clock.wall)
@@ -173,7 +173,7 @@ def _scripted_source(cfg: Config, camera: Any, today: date, options: dict[str, A
             raise ConfigError("camera.scripted_dir", f"no readable images in {folder}")
         camera.play(images)
         return None
-    from kiosk.director import CameraDirector
+    from kiosk.dev.director import CameraDirector
 
     return CameraDirector(camera, today=today, **options)
 

@@ -14,7 +14,7 @@ Passive, against a photo or a screen held to the camera:
   and pose;
 - continuity: landmarks jumping between consecutive frames (a photo swapped for another) fail.
 
-Thresholds were set from synthetic sequences (kiosk.synth.live_sequence genuine, kiosk.synth.face_sequence
+Thresholds were set from synthetic sequences (kiosk.dev.synth.live_sequence genuine, kiosk.dev.synth.face_sequence
 attacks) on the six people of ../shared/faces; tests/face/test_face_liveness.py re-checks them. A flat photo
 turned even 60° reads ≤ 9° of yaw in the mesh, so it cannot complete a turn challenge in the first place.
 

@@ -1,6 +1,6 @@
 """Effects: what the machine asks the outside world to do, as data named like commands.
 
-The controller hands them to ``kiosk.workers``; results come back as events (see ``events.py``) carrying the
+The controller hands them to ``kiosk.runtime.workers``; results come back as events (see ``events.py``) carrying the
 same ``job`` number. Effects never carry callbacks, so tests compare them with ``==``.
 """
 

@@ -3,7 +3,7 @@
 Two families reach :func:`kiosk.flow.machine.step`:
 
 * **UI intents** (the citizen or operator touched something): posted by ``controller.dispatch(event)``.
-* **Worker results** (camera, vision, face, store finished something): posted by ``kiosk.workers``.
+* **Worker results** (camera, vision, face, store finished something): posted by ``kiosk.runtime.workers``.
   Every worker result carries the ``job`` number of the effect that asked for it; the machine drops results
   of jobs it no longer waits for (the citizen cancelled, opened help, or the step moved on), so a late frame
   can never leak into the next step or the next citizen.

@@ -19,7 +19,8 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("action", choices=("stats", "verify", "purge"),
                    help="stats: counts per state, bytes, free space, oldest unsynced age; "
-                        "verify: every envelope signature, receipts and the audit chain; "
+                        "verify: every envelope signature, receipts, the signed audit chain and its end, and "
+                        "the records against the audit log (deleted records, gaps); "
                         "purge: delete envelopes synced longer ago than store.purge_grace_days")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--data-dir", help="data directory (default: device.data_dir from the configuration)")
@@ -78,6 +79,10 @@ def main(argv: list[str]) -> int:
                 text = [f"{'OK' if report.is_ok else 'PROBLEMS FOUND'}: {report.records_checked} records checked",
                         f"database integrity: {'ok' if report.is_db_intact else '; '.join(report.db_problems)}",
                         f"damaged records (folios): {', '.join(report.bad_folios) or 'none'}",
+                        f"records missing (folios the audit log saw sealed): "
+                        f"{', '.join(report.missing_folios) or 'none'}",
+                        "records against the audit log: " + ("consistent" if not report.record_problems
+                                                             else "; ".join(report.record_problems)),
                         f"audit: {report.audit.entries} entries, {report.audit.checkpoints} checkpoints, "
                         + ("chain intact" if report.audit.is_ok else "; ".join(report.audit.problems))]
                 status = 0 if report.is_ok else 1

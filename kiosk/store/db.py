@@ -34,6 +34,7 @@ from kiosk.config import StoreConfig
 from kiosk.errors import InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store import audit as audit_mod
 from kiosk.store.audit import AuditLog, AuditReport
+from kiosk.store.audit_head import HEAD_FILE
 from kiosk.store.durable import fsync_dir as _fsync_dir
 from kiosk.store.folio import MAX_SEQ, make_folio
 from kiosk.store.keys import KeyRing
@@ -129,18 +130,26 @@ class StoreStats:
 
 @dataclass
 class StoreVerifyReport:
+    """``bad_folios``: records whose envelope, bookkeeping or receipt fails; ``missing_folios``: folios the
+    audit log says were sealed whose record (or purge tombstone) is gone; ``record_problems``: gaps in the
+    records' sequence and records the log never saw sealed. Folios and numbers only, never citizen data."""
+
     records_checked: int = 0
     bad_folios: list[str] = field(default_factory=list)
+    missing_folios: list[str] = field(default_factory=list)
+    record_problems: list[str] = field(default_factory=list)
     is_db_intact: bool = True
     db_problems: list[str] = field(default_factory=list)
     audit: AuditReport = field(default_factory=AuditReport)
 
     @property
     def is_ok(self) -> bool:
-        return not self.bad_folios and self.is_db_intact and self.audit.is_ok
+        return (not self.bad_folios and not self.missing_folios and not self.record_problems
+                and self.is_db_intact and self.audit.is_ok)
 
     def as_dict(self) -> dict[str, Any]:
         return {"is_ok": self.is_ok, "records_checked": self.records_checked, "bad_folios": self.bad_folios,
+                "missing_folios": self.missing_folios, "record_problems": self.record_problems,
                 "is_db_intact": self.is_db_intact, "db_problems": self.db_problems,
                 "audit": {"is_ok": self.audit.is_ok, "entries": self.audit.entries,
                           "checkpoints": self.audit.checkpoints, "problems": self.audit.problems}}
@@ -229,9 +238,15 @@ def _m2_checkpoints_guards(conn: sqlite3.Connection) -> None:
                      (header.get("aead"), header.get("central_key_id"), record_id))
 
 
+def _m3_signed_entries(conn: sqlite3.Connection) -> None:
+    # Every new audit entry carries the device's signature (older entries stay covered by their checkpoints).
+    conn.execute("ALTER TABLE audit_log ADD COLUMN signature BLOB")
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (1, _m1_initial),
     (2, _m2_checkpoints_guards),
+    (3, _m3_signed_entries),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -347,7 +362,14 @@ class RecordStore:
                               signing_key=keys.device_key if keys else None,
                               public_key=keys.device_public_key if keys else None,
                               key_id=keys.device_key_id if keys else "",
-                              checkpoint_every=cfg.audit_checkpoint_every, require_open=self._require_open)
+                              checkpoint_every=cfg.audit_checkpoint_every, require_open=self._require_open,
+                              head_path=self.dir / HEAD_FILE)
+        if keys is not None:
+            try:
+                self.audit.check_end()
+            except BaseException:
+                self.close()
+                raise
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -484,9 +506,11 @@ class RecordStore:
                 raise
             finally:
                 del payload
+            self.audit.publish_head()
         return SealResult(folio, record_id, len(env.data), was_dup)
 
     def _rollback(self) -> None:
+        self.audit.discard_pending()
         try:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
@@ -500,6 +524,7 @@ class RecordStore:
                 self._conn.execute("BEGIN IMMEDIATE")
                 out = fn(self._conn)
                 self._conn.execute("COMMIT")
+                self.audit.publish_head()
                 return out
             except sqlite3.Error as exc:
                 self._rollback()
@@ -538,6 +563,7 @@ class RecordStore:
                                   "WHERE record_id = ? AND state = 'sealed'", (now, rid)).rowcount
             if n:
                 self.audit.append_in_transaction(audit_mod.EXPORT, {"records": n})
+                self.audit.checkpoint_in_transaction()  # the export carries a signed statement of the log
             return n
 
         return self._write("marking records exported", tx)
@@ -634,8 +660,10 @@ class RecordStore:
                           self._aead.name if self._aead else None)
 
     def verify(self) -> StoreVerifyReport:
-        """Check SQLite's integrity, every envelope's signature and bookkeeping, every tombstone's receipt, and
-        the audit chain. Returns a report naming bad records by folio only."""
+        """Check SQLite's integrity, every envelope's signature and bookkeeping, every tombstone's receipt, the
+        audit chain, and the records against the log: every folio the log says was sealed still has its record
+        (a purged one keeps a tombstone whose receipt verifies), every record was logged as sealed, and the
+        records' sequence has no gaps. Returns a report naming records by folio only."""
         keys = self._require_keys()
         report = StoreVerifyReport()
         with self._lock:
@@ -646,6 +674,9 @@ class RecordStore:
                 report.db_problems = problems[:20]
             rows = self._conn.execute("SELECT record_id, seq, folio, state, envelope, envelope_sha256, size_bytes, "
                                       "receipt FROM records ORDER BY seq").fetchall()
+            sealed_entries = self._conn.execute("SELECT seq, details FROM audit_log WHERE kind = ? ORDER BY seq",
+                                                (audit_mod.CAPTURE_SEALED,)).fetchall()
+        self._cross_check(report, rows, sealed_entries)
         for record_id, seq, folio, state, envelope, sha, size, receipt in rows:
             report.records_checked += 1
             try:
@@ -670,6 +701,39 @@ class RecordStore:
                 report.bad_folios.append(folio)
         report.audit = self.audit.verify()
         return report
+
+    @staticmethod
+    def _cross_check(report: StoreVerifyReport, rows: list, sealed_entries: list) -> None:
+        import json
+
+        expected = 1
+        for row in rows:
+            seq = row[1]
+            if seq != expected:
+                report.record_problems.append(f"records {expected}…{seq - 1} of the sequence are missing"
+                                              if seq > expected else f"record sequence {seq} repeats")
+            expected = seq + 1
+        by_folio = {row[2]: row[0] for row in rows}
+        logged: set[str] = set()
+        for entry_seq, details in sealed_entries:
+            try:
+                d = json.loads(details)
+                folio, record_id = d["folio"], d["record_id"]
+            except (ValueError, KeyError, TypeError):
+                continue  # an altered entry: the audit check reports it
+            logged.add(folio)
+            if by_folio.get(folio) != record_id:
+                report.missing_folios.append(folio)
+                report.record_problems.append(f"folio {folio} was sealed (audit entry {entry_seq}) but its "
+                                              f"record is gone")
+        for row in rows:
+            if row[2] not in logged:
+                report.record_problems.append(f"record {row[2]} has no 'capture.sealed' audit entry")
+
+    def checkpoint(self) -> int | None:
+        """Sign an audit checkpoint at the newest entry now; returns its seq (None for an empty log). Call it
+        before every export and every sync batch (the kiosk also does at every orderly stop)."""
+        return self.audit.checkpoint()
 
     def envelope(self, record_id: str) -> bytes | None:
         """The sealed envelope of one record (None if unknown or purged)."""

@@ -9,7 +9,7 @@ them into text, using position-aware alphabets only to *rank* symbols. Acceptanc
 confidence on the cells no check digit covers) is decided in :mod:`kiosk.vision.mrz_vote`.
 :func:`correlation_scores` (normalised correlation against 37 rendered OCR-B templates) was the classifier
 before; it stays for training-data checks and comparison. The classifier's weights ship as
-``glyph_net.npz``; regenerate them with ``python -m kiosk.vision.glyph_net --seed 2718``.
+``glyph_net.npz``; regenerate them with ``python -m models.mrz_glyph_net --seed 2718``.
 """
 
 from __future__ import annotations

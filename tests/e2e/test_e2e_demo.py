@@ -19,7 +19,7 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
-from kiosk.demo import EXPECTED, run_demo
+from kiosk.dev.demo import EXPECTED, run_demo
 
 pytestmark = pytest.mark.slow
 

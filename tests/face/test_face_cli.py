@@ -83,8 +83,8 @@ def test_face_match_error_without_json_goes_to_stderr(tmp_path, faces_dir, capsy
 
 @pytest.fixture(scope="module")
 def sequence_dirs(tmp_path_factory, face_pipeline, faces_dir):
-    from kiosk.synth.face_sequence import make_face_sequence
-    from kiosk.synth.live_sequence import make_live_sequence, write_sequence
+    from kiosk.dev.synth.face_sequence import make_face_sequence
+    from kiosk.dev.synth.live_sequence import make_live_sequence, write_sequence
 
     img = cv2.imread(str(faces_dir / "train-obama-obama.jpg"))
     root = tmp_path_factory.mktemp("seq")
@@ -121,8 +121,8 @@ def test_liveness_cli_wrong_challenges_and_bad_folders(sequence_dirs, tmp_path, 
 
 
 def test_live_sequence_is_deterministic_and_checks_its_input(face_pipeline, faces_dir):
+    from kiosk.dev.synth.live_sequence import make_live_sequence
     from kiosk.errors import FaceNotFound, ImageError, InvalidField
-    from kiosk.synth.live_sequence import make_live_sequence
 
     img = cv2.imread(str(faces_dir / "biden.jpg"))
     a = make_live_sequence(img, ["blink"], np.random.default_rng(9), frame_size=(320, 240),

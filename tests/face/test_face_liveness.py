@@ -10,6 +10,9 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.config import FaceConfig
+from kiosk.dev.synth.face_sequence import KINDS as NOT_LIVE_KINDS
+from kiosk.dev.synth.face_sequence import make_face_sequence
+from kiosk.dev.synth.live_sequence import _HeadModel, _Pose, make_live_sequence
 from kiosk.face.guidance import GUIDANCE_TEXT
 from kiosk.face.liveness import (
     PARALLAX_MIN,
@@ -18,9 +21,6 @@ from kiosk.face.liveness import (
     homography_residual,
     plan_challenges,
 )
-from kiosk.synth.face_sequence import KINDS as NOT_LIVE_KINDS
-from kiosk.synth.face_sequence import make_face_sequence
-from kiosk.synth.live_sequence import _HeadModel, _Pose, make_live_sequence
 
 
 def _run(pipeline, frames, challenges):

@@ -70,7 +70,7 @@ def test_verify_reports_distance_boxes_quality_and_timings(face_pipeline, load_f
 
 
 def _card_sample(faces_dir, index: int):
-    from kiosk.synth.dataset import generate_sample
+    from kiosk.dev.synth.dataset import generate_sample
 
     return generate_sample(11, index, "easy", faces_dir=faces_dir)
 
@@ -85,7 +85,7 @@ def _printed_grey(photo_bgr: np.ndarray, width_px: int) -> np.ndarray:
 
 
 def test_face_on_a_synthetic_credential_matches_the_same_person_only(face_pipeline, faces_dir, labels, load_face):
-    from kiosk.synth import card
+    from kiosk.dev.synth import card
 
     checked = 0
     for index in range(6):
@@ -153,13 +153,13 @@ def test_missing_models_dir_is_a_model_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def head(face_pipeline, load_face):
-    from kiosk.synth.live_sequence import _HeadModel
+    from kiosk.dev.synth.live_sequence import _HeadModel
 
     return _HeadModel(load_face("train-rose_leslie-img2.jpg"), (640, 480), face_pipeline.detector)
 
 
 def _pose(**kw):
-    from kiosk.synth.live_sequence import _Pose
+    from kiosk.dev.synth.live_sequence import _Pose
 
     return _Pose(**kw)
 

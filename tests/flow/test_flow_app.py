@@ -11,8 +11,8 @@ from kiosk.app import build_kiosk, dev_overrides, has_display, main
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
 from kiosk.errors import ConfigError, KeyMissing
-from kiosk.fakes import FakeFace
 from kiosk.flow.states import State
+from kiosk.runtime.fakes import FakeFace
 
 
 def cfg_for(tmp_path: Path, **device: object):  # noqa: ANN201 - Config
@@ -87,7 +87,7 @@ def test_main_reports_a_start_failure_instead_of_crashing(tmp_path: Path, monkey
 
 def test_a_pin_lockout_survives_a_restart(tmp_path: Path) -> None:
     from kiosk.flow import events as ev
-    from kiosk.operator_pin import PIN_STATE_FILE, PinGuardFile, set_operator_pin
+    from kiosk.store.operator_pin import PIN_STATE_FILE, PinGuardFile, set_operator_pin
 
     set_operator_pin(tmp_path / "operator_pin", "aux-01", "2468")
     clock = FakeClock(start_wall=time.time())

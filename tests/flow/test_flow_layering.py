@@ -8,7 +8,7 @@ from pathlib import Path
 FLOW_DIR = Path(__file__).resolve().parents[2] / "kiosk" / "flow"
 FORBIDDEN = ("pygame", "cv2", "sqlite3", "picamera2", "gpiozero", "threading", "subprocess", "socket",
              "kiosk.camera", "kiosk.store", "kiosk.vision", "kiosk.face", "kiosk.ui", "kiosk.hardware",
-             "kiosk.workers", "kiosk.app", "kiosk.synth", "time")
+             "kiosk.runtime", "kiosk.app", "kiosk.dev", "time")
 
 
 def imported_modules(path: Path) -> set[str]:

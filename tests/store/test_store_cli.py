@@ -116,3 +116,13 @@ def test_output_into_a_closed_pipe_ends_quietly(filled, tmp_path):
                           env={**os.environ, "APOYO_KIOSK_CONFIG": str(env.data_dir / "absent.toml")})
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 141)
+
+
+def test_verify_names_a_deleted_record(filled, capsys):
+    env, results = filled
+    conn = sqlite3.connect(env.data_dir / "store" / "records.sqlite3", isolation_level=None)
+    conn.execute("DROP TRIGGER records_keep_tombstones")
+    conn.execute("DELETE FROM records WHERE seq = 3")  # the probe's reproduction
+    conn.close()
+    status, out, _ = _run(capsys, "verify", "--dev", "--data-dir", str(env.data_dir))
+    assert status == 1 and "PROBLEMS FOUND" in out and results[2].folio in out

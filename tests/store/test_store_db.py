@@ -228,12 +228,12 @@ def test_migrates_an_old_database(env, rng):
     assert {r[0] for r in conn.execute("PRAGMA table_info(records)")}.isdisjoint({"aead", "central_key_id"})
     conn.close()
     with _store(env) as store:
-        assert store.stats().schema_version == SCHEMA_VERSION == 2
+        assert store.stats().schema_version == SCHEMA_VERSION == 3
         row = store._conn.execute("SELECT aead, central_key_id FROM records WHERE record_id = ?",
                                   ("cd" * 16,)).fetchone()
         assert row == ("aes256gcm", env.keys.current_sealing_id)  # backfilled from the envelope header
         assert store.state_of("AAAA-AAAA-0") == "sealed"
-        assert [r[0] for r in store._conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+        assert [r[0] for r in store._conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
         nxt = store.seal_and_commit(make_record(env.clock, rng, cic="121212121"))
         assert folio_seq(DEVICE_ID, nxt.folio) == 2
 

@@ -357,8 +357,8 @@ def test_preview_point_follows_the_blitters_crop_and_mirror(is_mirrored: bool) -
 
 
 def test_the_card_outline_found_is_drawn_over_the_preview() -> None:
+    from kiosk.runtime.ports import PreviewView
     from kiosk.ui.runtime import UiRuntime
-    from kiosk.workers import PreviewView
 
     model = sample_screen_models("es")[State.CARD_FRONT]
     image = np.zeros((480, 640, 3), np.uint8)

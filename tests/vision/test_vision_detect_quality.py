@@ -16,8 +16,8 @@ from vision_helpers import (
 )
 
 from kiosk.config import VisionConfig
+from kiosk.dev.synth.scene import make_scene
 from kiosk.errors import ImageError
-from kiosk.synth.scene import make_scene
 from kiosk.vision.card_detect import detect_card, detect_cards
 from kiosk.vision.guidance import GUIDANCE_TEXT, guidance_text
 from kiosk.vision.quality import assess_card

@@ -21,9 +21,9 @@ from vision_helpers import (
 from kiosk.config import CredentialConfig, VisionConfig
 from kiosk.credential.models import CardModel
 from kiosk.credential.mrz import parse_td1
+from kiosk.dev.synth.card import PHOTO_BOX
+from kiosk.dev.synth.scene import make_scene
 from kiosk.errors import ImageError
-from kiosk.synth.card import PHOTO_BOX
-from kiosk.synth.scene import make_scene
 from kiosk.vision import document
 from kiosk.vision.document import analyse_back, analyse_front, check_pair
 from kiosk.vision.mrz_vote import MrzVoter
@@ -120,7 +120,7 @@ def test_same_side_twice_is_a_mismatch() -> None:
 
 def test_mrz_pasted_from_another_card_is_a_mismatch() -> None:
     from kiosk.credential.citizen import mrz_lines
-    from kiosk.synth.card import draw_mrz, render_back
+    from kiosk.dev.synth.card import draw_mrz, render_back
 
     e_card = next(sample("easy", i) for i in range(3, 8) if sample("easy", i).citizen.model == CardModel.E)
     g_card = sample("easy", 0)

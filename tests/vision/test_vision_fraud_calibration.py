@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kiosk.config import VisionConfig
-from kiosk.synth.dataset import generate_sample
+from kiosk.dev.synth.dataset import generate_sample
 from kiosk.vision.card_detect import detect_cards
 from kiosk.vision.fraud import BEZEL_RATIO_MAX, BLANK_DENSITY_MAX, assess_fraud, surround_brightness
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card

@@ -15,8 +15,8 @@ import pytest
 
 from kiosk.config import VisionConfig
 from kiosk.credential.citizen import generate_citizen
-from kiosk.synth.card import CARD_H_PX, CARD_W_PX, render_back
-from kiosk.synth.scene import make_scene
+from kiosk.dev.synth.card import CARD_H_PX, CARD_W_PX, render_back
+from kiosk.dev.synth.scene import make_scene
 from kiosk.vision.card_detect import detect_cards
 from kiosk.vision.fraud import ROUNDED_FROM, assess_fraud, colour_stripe_peaks, corner_roundness
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card

@@ -12,13 +12,14 @@ from vision_helpers import TODAY, sample
 
 from kiosk.config import VisionConfig
 from kiosk.credential.citizen import generate_citizen, mrz_lines
-from kiosk.synth.card import draw_mrz, render_back
-from kiosk.synth.scene import make_scene
-from kiosk.vision.glyph_net import _scene_cells, load_net, log_probs
+from kiosk.dev.synth.card import draw_mrz, render_back
+from kiosk.dev.synth.scene import make_scene
+from kiosk.vision.glyph_net import load_net, log_probs
 from kiosk.vision.glyphs import ALPHABET
 from kiosk.vision.mrz_read import classifier_scores, classify_cells, correlation_scores, sample_mrz_cells
 from kiosk.vision.mrz_vote import decide
 from kiosk.vision.rectify import rectify_card
+from models.mrz_glyph_net import _scene_cells
 
 CFG = VisionConfig()
 SEED = 101  # the tests' seed (the benchmark uses 9031, the shipped weights were trained on 2718)

@@ -9,7 +9,7 @@ from vision_helpers import TODAY, sample
 
 from kiosk.config import VisionConfig
 from kiosk.credential.citizen import mrz_lines
-from kiosk.synth.card import draw_mrz, render_back
+from kiosk.dev.synth.card import draw_mrz, render_back
 from kiosk.vision.glyphs import ALPHABET, load_cells
 from kiosk.vision.mrz_read import UNCHECKED_CELLS, classify_cells, decode, looks_like_td3
 from kiosk.vision.mrz_vote import MrzVoter, decide

@@ -1,4 +1,4 @@
-"""Shared scene builders for the vision tests: real synthetic cards and scenes from kiosk.synth, plus the bad
+"""Shared scene builders for the vision tests: real synthetic cards and scenes from kiosk.dev.synth, plus the bad
 inputs the issue lists (no card, two cards, a passport, black / blown-out frames, a tiny card)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from datetime import date
 import cv2
 import numpy as np
 
-from kiosk.synth import fonts
-from kiosk.synth.card import render_back
-from kiosk.synth.dataset import Sample, generate_sample
-from kiosk.synth.scene import make_background, make_scene
+from kiosk.dev.synth import fonts
+from kiosk.dev.synth.card import render_back
+from kiosk.dev.synth.dataset import Sample, generate_sample
+from kiosk.dev.synth.scene import make_background, make_scene
 
 SEED = 101  # the benchmark uses 9031
 TODAY = date(2026, 6, 1)

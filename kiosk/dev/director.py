@@ -2,7 +2,7 @@
 
 In ``card_front`` it shows a camera scene of the citizen's SPECIMEN card front, in ``card_back`` its back, in
 ``selfie`` a live sequence of the same face answering the liveness challenges asked (H3's
-``kiosk.synth.live_sequence``). Scenarios replace one of these with an attack or a refusal case:
+``kiosk.dev.synth.live_sequence``). Scenarios replace one of these with an attack or a refusal case:
 
 * ``photocopy``: the front is a grey photocopy;  ``expired``: the card's vigencia has passed;
 * ``other_person``: the selfie shows someone else;  ``photo_held``: a printed photo is held to the camera;
@@ -27,7 +27,7 @@ from kiosk.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SCENARIOS = ("happy", "photocopy", "other_person", "photo_held", "expired", "walk_away")
-DEFAULT_FACES_DIR = Path(__file__).resolve().parents[2] / "shared" / "faces"
+DEFAULT_FACES_DIR = Path(__file__).resolve().parents[3] / "shared" / "faces"
 SELFIE_SIZE_PX = (640, 480)
 
 
@@ -109,8 +109,8 @@ class CameraDirector:
 
         from kiosk.credential.citizen import generate_citizen
         from kiosk.credential.models import CardModel
-        from kiosk.synth.card import render_back, render_front
-        from kiosk.synth.scene import make_scene
+        from kiosk.dev.synth.card import render_back, render_front
+        from kiosk.dev.synth.scene import make_scene
 
         rng = random.Random(self._seed * 1000 + index)
         face, person = self._usable_face(rng)
@@ -150,13 +150,13 @@ class CameraDirector:
         s = self.session
         rng = np.random.default_rng(self._seed * 7919 + self._index)
         if self.scenario == "photo_held":
-            from kiosk.synth.face_sequence import make_face_sequence
+            from kiosk.dev.synth.face_sequence import make_face_sequence
 
             return make_face_sequence(s.face_bgr, "photo_held", int(4 * self._selfie_fps), rng,
                                       frame_size=SELFIE_SIZE_PX)
         key = (self.scenario, tuple(challenges))
         if key not in self._sequences:
-            from kiosk.synth.live_sequence import make_live_sequence
+            from kiosk.dev.synth.live_sequence import make_live_sequence
 
             face = s.other_face_bgr if self.scenario == "other_person" else s.face_bgr
             self._sequences[key] = make_live_sequence(self._head(face), list(challenges), rng,

@@ -20,7 +20,7 @@ from kiosk.flow.machine import Machine, fail, step
 from kiosk.flow.screen_model import ScreenModel, build_screen_model
 from kiosk.flow.session import scrub
 from kiosk.flow.states import CAMERA_STATES, State
-from kiosk.workers import EventQueue
+from kiosk.runtime.workers import EventQueue
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from kiosk.dev.synth import dataset, face_sequence, scene
 from kiosk.errors import KioskError
-from kiosk.synth import dataset, face_sequence, scene
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -10,8 +10,8 @@
 
 Each worker works either as a thread (the kiosk) or stepped by the caller (``threaded=False``: the headless
 demo, tests, benchmarks), so the same code runs deterministically on a :class:`~kiosk.clock.FakeClock`.
-The parts they drive (vision, face, store) sit behind the small ports below; :mod:`kiosk.app` builds the
-real adapters, tests may pass fakes with the same methods.
+The parts they drive (vision, face, store) sit behind the small ports of :mod:`kiosk.runtime.ports`;
+:mod:`kiosk.app` builds the real adapters, tests may pass fakes with the same methods.
 """
 
 from __future__ import annotations
@@ -24,121 +24,28 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from kiosk.clock import Clock
 from kiosk.errors import CameraError, CameraTimeout, KeyMissing, StorageFull, StoreError
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
-from kiosk.flow.session import RecordDraft
+from kiosk.runtime.ports import (
+    CardCapturePort,
+    Director,
+    FacePort,
+    PreviewView,
+    SelfieSessionPort,
+    StorePort,
+    VisionPort,
+)
 
 log = logging.getLogger(__name__)
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Ports (what the workers need from the parts)
-# ------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedResult:
-    """One preview judged for auto-capture. ``card_outline``: the card's corners (TL, TR, BR, BL) as fractions
-    of the frame's width and height, when one was found, so the screen can draw it over the preview."""
-
-    guidance: str | None
-    progress: float
-    is_ready: bool
-    is_card_present: bool
-    card_outline: tuple[tuple[float, float], ...] | None = None
-
-
-@dataclass(frozen=True)
-class PreviewView:
-    """What the screen shows of one preview frame: the image (same ``image``/``index``/``timestamp_s`` as the
-    camera's Frame) and, during a card step, the outline found in that very frame (None when none was)."""
-
-    image: Any
-    timestamp_s: float
-    index: int
-    card_outline: tuple[tuple[float, float], ...] | None = None
-
-
-@dataclass(frozen=True)
-class StillVerdict:
-    """What one still gave: a reading to post, or guidance and 'try another still'."""
-
-    reading: ev.CardReading | None  # set = done (accepted or refused)
-    guidance: str | None = None  # when reading is None: what to tell the citizen
-    context: Any = None  # front: the analysis kept for the back's pair check (stays in the worker)
-
-
-class CardCapturePort(Protocol):
-    def feed(self, frame: Any) -> FeedResult: ...
-    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool) -> StillVerdict: ...
-    def reset(self) -> None: ...
-
-
-class VisionPort(Protocol):
-    def new_capture(self, side: str, front_context: Any) -> CardCapturePort: ...
-    def evaluate(self, model: str, vigencia_year: int | None) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class SelfieStep:
-    guidance: str | None
-    is_face_present: bool
-    challenge: str | None
-    challenge_guidance: str | None
-    completed: int
-    total: int
-    is_done: bool
-
-
-@dataclass(frozen=True)
-class SelfieOutcome:
-    is_live: bool
-    score: float
-    reasons: tuple[str, ...]
-
-
-class SelfieSessionPort(Protocol):
-    challenges: tuple[str, ...]
-
-    def feed(self, image_bgr: Any, t_s: float) -> SelfieStep: ...
-    def result(self) -> SelfieOutcome: ...
-
-
-@dataclass(frozen=True)
-class MatchOutcome:
-    is_match: bool
-    distance: float
-    threshold: float
-
-
-class FacePort(Protocol):
-    def new_selfie(self, challenges: Sequence[str], rng: random.Random) -> SelfieSessionPort: ...
-    def verify(self, selfie_bgr: Any, reference_bgr: Any) -> MatchOutcome: ...
-
-
-class StorePort(Protocol):
-    def check_space(self) -> tuple[bool, float]: ...
-    def has_supported(self, process_id: str, cic: str, identificador: str) -> bool: ...
-    def seal(self, draft: RecordDraft, consent_wall_s: float) -> str: ...
-    def note(self, event: str, reason: str) -> None: ...
-
 
 #: Flow notes that go into the device's signed audit log (the others are only logged): what an auditor needs
 #: to see at a kiosk — attacks refused, operators locked out, the kiosk failing. Codes only, never citizen data.
 AUDITED_NOTES = ("card.refused", "face.refused", "operator.pin_wrong", "operator.locked", "operator.still_locked",
                  "flow.failsafe", "flow.out_of_service")
-
-
-class Director(Protocol):
-    """Development only: plays the right synthetic scenes into a scripted camera for each capture step."""
-
-    def on_card(self, side: str) -> None: ...
-    def on_selfie(self, challenges: Sequence[str]) -> None: ...
-    def on_session_end(self) -> None: ...
 
 
 Sink = Callable[[Any], None]
@@ -495,7 +402,7 @@ class EffectRunner:
         self._clock = clock
         self._pin_check = pin_check
         self._speaker = speaker
-        self._pin_guard = pin_guard  # kiosk.operator_pin.PinGuardFile (operator mode) or None
+        self._pin_guard = pin_guard  # kiosk.store.operator_pin.PinGuardFile (operator mode) or None
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:

@@ -18,9 +18,9 @@ import math
 import cv2
 import numpy as np
 
+from kiosk.dev.synth.card import crop_face_photo
+from kiosk.dev.synth.scene import _sensor_noise, make_background
 from kiosk.errors import ImageError, InvalidField
-from kiosk.synth.card import crop_face_photo
-from kiosk.synth.scene import _sensor_noise, make_background
 
 KINDS = ("still", "moved", "tilted", "photo_held", "screen_replay")
 FPS = 15.0

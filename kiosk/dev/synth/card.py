@@ -21,8 +21,8 @@ import numpy as np
 
 from kiosk.credential.citizen import Citizen, mrz_lines
 from kiosk.credential.models import CardModel
+from kiosk.dev.synth import fonts
 from kiosk.errors import ImageError
-from kiosk.synth import fonts
 
 CARD_W_PX = 1011  # 85.60 mm at 300 dpi
 CARD_H_PX = 638  # 53.98 mm at 300 dpi

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import InvalidField
-from kiosk.operator_pin import PinGuardFile, PinVerifier, hash_entry, set_operator_pin
 from kiosk.store import durable
+from kiosk.store.operator_pin import PinGuardFile, PinVerifier, hash_entry, set_operator_pin
 
 
 def test_a_pin_already_held_by_another_operator_is_refused(tmp_path: Path) -> None:

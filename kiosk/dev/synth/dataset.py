@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 
 from kiosk.credential.citizen import Citizen, generate_citizen, mrz_lines
+from kiosk.dev.synth import card, face_sequence, scene
+from kiosk.dev.synth.faces import list_faces, load_face
 from kiosk.errors import InvalidField
-from kiosk.synth import card, face_sequence, scene
-from kiosk.synth.faces import list_faces, load_face
 
 ATTACK_CHOICES = ("none", "mixed") + scene.ATTACKS
 # 'mixed' cycles through genuine scenes and every attack: 2 genuine in every 6.
@@ -174,7 +174,7 @@ def generate(out_dir: Path, count: int, seed: int = 0, difficulty: str = "normal
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["kiosk.synth.dataset"])
+        ctx.set_forkserver_preload(["kiosk.dev.synth.dataset"])
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                                 initializer=_single_threaded_opencv) as pool:
         for _ in pool.map(_one, jobs, chunksize=max(1, count // (workers * 4))):

@@ -1,4 +1,4 @@
-"""Adapters from the real parts (kiosk.vision, kiosk.face, kiosk.store) to the worker ports of :mod:`kiosk.workers`.
+"""Adapters from the real parts (kiosk.vision, kiosk.face, kiosk.store) to the worker ports of :mod:`kiosk.runtime.ports`.
 
 They turn each part's results into flow terms (``CardReading``, refusal codes) and nothing else; every decision
 about what happens next stays in the pure flow. Heavy modules are imported when an adapter is built.
@@ -16,7 +16,7 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
-from kiosk.workers import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
+from kiosk.runtime.ports import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import zxingcpp
 
 from kiosk.credential.citizen import generate_citizen, mrz_lines
 from kiosk.credential.models import CardModel
+from kiosk.dev.synth import card
 from kiosk.errors import ImageError, InvalidField
-from kiosk.synth import card
 
 
 @pytest.fixture(scope="module")

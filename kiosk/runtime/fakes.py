@@ -15,7 +15,7 @@ from typing import Any
 from kiosk.errors import StorageFull
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
-from kiosk.workers import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
+from kiosk.runtime.ports import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
 
 
 @dataclass

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.adapters import StoreAdapter, VisionAdapter
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
 from kiosk.flow import events as ev
 from kiosk.flow.samples import SAMPLE_FIELDS
 from kiosk.flow.session import Session, draft_from_session
+from kiosk.runtime.adapters import StoreAdapter, VisionAdapter
 
 
 @pytest.mark.parametrize(("model", "vigencia", "reason"), [
@@ -83,8 +83,8 @@ def _scene(side: str, *, attack: str | None = None, vigencia_year: int = 2031, m
 
     from kiosk.credential.citizen import generate_citizen
     from kiosk.credential.models import CardModel
-    from kiosk.synth.card import render_back, render_front
-    from kiosk.synth.scene import make_scene
+    from kiosk.dev.synth.card import render_back, render_front
+    from kiosk.dev.synth.scene import make_scene
 
     faces = Path(__file__).resolve().parents[3] / "shared" / "faces"
     citizen = generate_citizen(random.Random(seed), model=CardModel(model), vigencia_year=vigencia_year)
@@ -120,8 +120,8 @@ def test_a_name_cut_by_the_mrz_is_flagged_for_the_review(faces_dir: Path) -> Non
 
     from kiosk.credential.citizen import generate_citizen
     from kiosk.credential.models import CardModel
-    from kiosk.synth.card import render_back
-    from kiosk.synth.scene import make_scene
+    from kiosk.dev.synth.card import render_back
+    from kiosk.dev.synth.scene import make_scene
 
     for names, is_cut in ((dict(surname_paternal="FERNANDEZ DE CORDOBA", surname_maternal="IBANEZ",
                                 given_names="RAFAEL"), True),

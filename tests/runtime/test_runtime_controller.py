@@ -14,16 +14,16 @@ import pytest
 
 from kiosk.camera.scripted import ScriptedCamera
 from kiosk.clock import FakeClock
-from kiosk.controller import Controller
 from kiosk.errors import ConfigError, InvalidField, KeyMissing, StoreError
-from kiosk.fakes import FakeFace, FakeStore, FakeVision
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.machine import new_machine
 from kiosk.flow.samples import SAMPLE_FIELDS, sample_settings
 from kiosk.flow.states import State
-from kiosk.operator_pin import PinVerifier, set_operator_pin
-from kiosk.workers import CameraWorker, EffectRunner, EventQueue, JobWorker, Speaker
+from kiosk.runtime.controller import Controller
+from kiosk.runtime.fakes import FakeFace, FakeStore, FakeVision
+from kiosk.runtime.workers import CameraWorker, EffectRunner, EventQueue, JobWorker, Speaker
+from kiosk.store.operator_pin import PinVerifier, set_operator_pin
 
 
 def readings() -> tuple[ev.CardReading, ev.CardReading]:

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from kiosk.credential.citizen import generate_citizen
+from kiosk.dev.synth import card
+from kiosk.dev.synth.faces import load_face
+from kiosk.dev.synth.scene import ATTACKS, DIFFICULTIES, make_capture_sequence, make_empty_scene, make_scene
 from kiosk.errors import ImageError, InvalidField
-from kiosk.synth import card
-from kiosk.synth.faces import load_face
-from kiosk.synth.scene import ATTACKS, DIFFICULTIES, make_capture_sequence, make_empty_scene, make_scene
 
 CLEAN = {"defocus_sigma_px": 0.0, "motion_length_px": 0.0, "noise_sigma": 0.0, "glare_strength": 0.0,
          "jpeg_quality": 98, "hand": False}

@@ -9,9 +9,9 @@ import pytest
 
 from kiosk.credential.curp import validate_curp
 from kiosk.credential.mrz import parse_td1
+from kiosk.dev.synth import dataset
+from kiosk.dev.synth.faces import FacesMissing, default_faces_dir, list_faces
 from kiosk.errors import InvalidField
-from kiosk.synth import dataset
-from kiosk.synth.faces import FacesMissing, default_faces_dir, list_faces
 
 SMALL = (640, 480)
 

@@ -1,7 +1,7 @@
 """``python -m kiosk demo --headless --out DIR [--scenario S] [--data-dir D] [--seed N]``: one scripted citizen.
 
 A robot citizen plays one complete session against the REAL parts (vision, face, store) with the scripted
-camera showing a synthetic SPECIMEN card and a synthetic selfie sequence (see :mod:`kiosk.director`), the UI
+camera showing a synthetic SPECIMEN card and a synthetic selfie sequence (see :mod:`kiosk.dev.director`), the UI
 drawn off-screen by the real screens (a PNG per screen in DIR), and time on a fake clock so the run is
 deterministic and never waits. Prints ONE JSON line: folio, outcome, reason, per-step machine time (ms of
 real computation spent in each step, drawing excluded) and where the screenshots are.
@@ -26,7 +26,7 @@ from typing import Any
 
 from kiosk.clock import FakeClock
 from kiosk.config import Config, load_config
-from kiosk.director import SCENARIOS
+from kiosk.dev.director import SCENARIOS
 from kiosk.errors import KioskError
 from kiosk.flow import events as ev
 from kiosk.flow.states import State

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.__main__ import main as kiosk_main
 from kiosk.credential.mrz import parse_td1
-from kiosk.synth.cli import main
+from kiosk.dev.synth.cli import main
 
 
 def test_end_to_end_scenes(tmp_path, capsys):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from kiosk.dev.synth.face_sequence import FPS, KINDS, make_face_sequence
+from kiosk.dev.synth.faces import load_face
 from kiosk.errors import ImageError, InvalidField
-from kiosk.synth.face_sequence import FPS, KINDS, make_face_sequence
-from kiosk.synth.faces import load_face
 
 
 @pytest.fixture(scope="module")
