@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import describe_machine  # noqa: E402
 from central import lista_nominal as ln  # noqa: E402
 from central import processes  # noqa: E402
 from central.db import Database  # noqa: E402
@@ -209,9 +208,9 @@ def main() -> int:
     days = REVOCACION_2021_RECORDS / pg_verify_2 / 86400
     out = {
         "benchmark": "central", "quick": args.quick,
-        "platform": {"machine": platform.machine(), "python": platform.python_version(),
-                     "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version, "postgresql": pg_version,
-                     "note": "client, server and verifier share the same cores"},
+        "platform": describe_machine(postgresql=pg_version, load_average_at_end=os.getloadavg(),
+                                     note="client, server and verifier share the same cores, and this machine's "
+                                          "cores with other jobs: see load_average_at_end"),
         "params": {"ln_rows": args.ln_rows, "records": args.records, "record_kb": args.record_kb,
                    "batch": args.batch, "lista_nominal_generate_s": round(gen_s, 2)},
         "results": results,

@@ -262,6 +262,22 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dev_init_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--ln-rows", type=int, default=100_000, help="synthetic lista nominal size")
+
+
+@command("dev-init", "DEVELOPMENT ONLY: keys, a dev CA + TLS, dev processes and a synthetic list", _dev_init_args)
+def _dev_init(args: argparse.Namespace) -> int:
+    from central.dev.init import describe, dev_init
+
+    cfg = load_config(args)
+    for line in dev_init(cfg, ln_rows=args.ln_rows) or ["already initialised"]:
+        print(f"created: {line}")
+    print(describe(cfg))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     with_enrollment = True
     try:
