@@ -58,7 +58,7 @@ APT_RUNTIME += python3-picamera2 python3-numpy
 VENV_FLAGS := --system-site-packages
 endif
 
-.PHONY: central help setup run test lint demo bench models lock lock-upgrade prove-pi-lock clean distclean
+.PHONY: central help setup run test lint typecheck demo bench models lock lock-upgrade prove-pi-lock clean distclean
 
 help:
 	@echo "make run     - set up and start the kiosk (simulated camera) plus the admin page"
@@ -68,6 +68,7 @@ help:
 	@echo "make bench   - run the benchmarks, results in bench/results/*.json"
 	@echo "make models  - rebuild the TFLite models from their sources (needs TensorFlow; slow)"
 	@echo "make lint    - ruff"
+	@echo "make typecheck - mypy --strict on the pure packages (flow, credential, ...)"
 	@echo "make lock    - regenerate locks/*.txt from pyproject.toml (keeps current pins where they still fit)"
 	@echo "make lock-upgrade - the same, but every package moves to the newest version allowed"
 	@echo "make prove-pi-lock - check the Pi lock: aarch64 wheels for all, Debian's numpy kept (emulated arm64)"
@@ -90,11 +91,15 @@ $(STAMP): $(LOCK) pyproject.toml scripts/apt-ensure.sh
 run: setup
 	$(PY) -m kiosk run --dev --data-dir $(DATA_DIR)
 
-test: setup lint
+test: setup lint typecheck
 	$(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
 lint: setup
-	$(PY) -m ruff check kiosk web_admin central tests bench models
+	$(PY) -m ruff check apoyo_protocol kiosk web_admin central tests bench models
+
+# mypy --strict on the packages listed in pyproject.toml's [tool.mypy] files (the pure ones).
+typecheck: setup
+	$(PY) -m mypy
 
 demo: setup
 	$(PY) -m kiosk demo --headless --out out/demo --data-dir $(DATA_DIR)/demo

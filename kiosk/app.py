@@ -216,8 +216,6 @@ class HeadlessMirror:
     def __call__(self, index: int, display: Any, model: Any) -> None:
         import time
 
-        import pygame
-
         state = getattr(getattr(model, "state", None), "value", None)
         if state != self._last_state:
             log.info("screen: %s", state)
@@ -226,7 +224,7 @@ class HeadlessMirror:
         if now - self._last_save >= self.SAVE_PERIOD_S:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp.png")
-            pygame.image.save(display.surface, str(tmp))
+            display.save_png(tmp)
             os.replace(tmp, self.path)
             self._last_save = now
         time.sleep(self.FRAME_PERIOD_S)

@@ -1,4 +1,4 @@
-"""The kiosk's error hierarchy.
+"""The kiosk's error hierarchy (rooted in ``apoyo_protocol.errors``, shared with central).
 
 Each error also inherits the builtin a caller would naturally catch (ValueError, RuntimeError, OSError), so
 code outside the kiosk keeps working, and every message is one a technician or citizen can act on.
@@ -6,9 +6,15 @@ code outside the kiosk keeps working, and every message is one a technician or c
 
 from __future__ import annotations
 
+from apoyo_protocol.errors import ApoyoError, IntegrityError, InvalidField, StaleCatalog, UnsupportedVersion
 
-class KioskError(Exception):
-    """Base of every error the kiosk raises on purpose."""
+#: Base of every error the kiosk raises on purpose: the protocol's root, so one ``except KioskError`` also
+#: catches a malformed record field or a failed signature from ``apoyo_protocol``.
+KioskError = ApoyoError
+
+__all__ = ["ApoyoError", "CameraError", "CameraTimeout", "CameraUnavailable", "ConfigError", "FaceNotFound",
+           "ImageError", "IntegrityError", "InvalidField", "KeyMissing", "KioskError", "ModelError", "StaleCatalog",
+           "StorageFull", "StoreError", "TooManyFaces", "UnsupportedVersion"]
 
 
 class ConfigError(KioskError, ValueError):
@@ -18,15 +24,6 @@ class ConfigError(KioskError, ValueError):
         super().__init__(f"config {key}: {problem}")
         self.key = key
         self.problem = problem
-
-
-class InvalidField(KioskError, ValueError):
-    """A credential field (MRZ, CURP, clave de elector, ...) is malformed; names the field and why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class CameraError(KioskError, RuntimeError):
@@ -67,7 +64,3 @@ class StorageFull(StoreError, OSError):
 
 class KeyMissing(StoreError):
     """A device or central key is missing or unreadable."""
-
-
-class IntegrityError(KioskError, ValueError):
-    """A sealed record, receipt or audit entry failed verification (one opaque error, as fernet does)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 from kiosk.credential.clave import generate_clave_elector
 from kiosk.credential.curp import generate_curp
@@ -133,9 +134,9 @@ class Citizen:
                          surname_paternal=self.surname_paternal, surname_maternal=self.surname_maternal,
                          given_names=self.given_names)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able truth (dates ISO, model letter)."""
-        out = {}
+        out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, date):
@@ -171,7 +172,7 @@ def _given_name(rng: random.Random, sex: str) -> str:
     return first if first == second else f"{first} {second}"
 
 
-def generate_citizen(rng: random.Random, **overrides) -> Citizen:
+def generate_citizen(rng: random.Random, **overrides: Any) -> Citizen:
     """A random synthetic citizen, deterministic for a given ``rng`` state.
 
     Any Citizen field may be overridden (e.g. ``model=CardModel.G, vigencia_year=2031``); derived fields (CURP,

@@ -20,7 +20,7 @@ VOWELS = frozenset("AEIOU")
 
 def normalise(text: str) -> str:
     """Upper-case ``text``, strip accents and diaereses except the tilde of Ñ, collapse whitespace."""
-    out = []
+    out: list[str] = []
     for ch in unicodedata.normalize("NFD", text.upper()):
         if unicodedata.category(ch) == "Mn":
             if ch == "\u0303" and out and out[-1] == "N":  # combining tilde over N → Ñ

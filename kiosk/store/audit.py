@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apoyo_protocol.canonical import canonical_json
 from kiosk.errors import InvalidField, KeyMissing
 from kiosk.store.audit_head import read_head, write_head
 
@@ -94,24 +95,20 @@ class AuditReport:
         return not self.problems
 
 
-def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
 def genesis_hash(device_id: str) -> bytes:
     return hashlib.sha256(b"apoyo-audit/genesis\x00" + device_id.encode()).digest()
 
 
 def entry_hash(prev_hash: bytes, seq: int, at_s: float, kind: str, details_json: str) -> bytes:
-    return hashlib.sha256(_ENTRY_LABEL + prev_hash + _canonical([seq, at_s, kind, details_json])).digest()
+    return hashlib.sha256(_ENTRY_LABEL + prev_hash + canonical_json([seq, at_s, kind, details_json])).digest()
 
 
 def _entry_sig_message(device_id: str, seq: int, ehash: bytes) -> bytes:
-    return _ENTRY_SIG_LABEL + _canonical([device_id, seq, ehash.hex()])
+    return _ENTRY_SIG_LABEL + canonical_json([device_id, seq, ehash.hex()])
 
 
 def _checkpoint_message(device_id: str, seq: int, ehash: bytes, at_s: float, next_due: int) -> bytes:
-    return _CHECKPOINT_LABEL + _canonical([device_id, seq, ehash.hex(), at_s, next_due])
+    return _CHECKPOINT_LABEL + canonical_json([device_id, seq, ehash.hex(), at_s, next_due])
 
 
 _TAMPER_TEXT = {TAIL_MISSING: "entries had been cut off the end of the log",
@@ -151,7 +148,7 @@ def check_details(kind: str, details: Mapping[str, Any]) -> str:
             elif any(p.search(value) for p in _PII):
                 raise InvalidField("details", f"{key!r} looks like a personal identifier")
     try:
-        return _canonical(dict(details)).decode()
+        return canonical_json(dict(details)).decode()
     except ValueError as exc:  # NaN/inf
         raise InvalidField("details", "numbers must be finite") from exc
 

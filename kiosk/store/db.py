@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from apoyo_protocol.envelope import aead_name, read_header, seal, verify_envelope
+from apoyo_protocol.receipt import PinnedReceiptVerifier, VerifiedReceipt
+from apoyo_protocol.record import CaptureRecord
 from kiosk.config import StoreConfig
 from kiosk.errors import InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store import audit as audit_mod
@@ -38,9 +41,7 @@ from kiosk.store.audit_head import HEAD_FILE
 from kiosk.store.durable import fsync_dir as _fsync_dir
 from kiosk.store.folio import MAX_SEQ, make_folio
 from kiosk.store.keys import KeyRing
-from kiosk.store.receipt import PinnedReceiptVerifier, VerifiedReceipt
-from kiosk.store.record import CaptureRecord
-from kiosk.store.seal import AeadChoice, choose_aead, read_header, seal, verify_envelope
+from kiosk.store.seal import AeadChoice, choose_aead
 
 log = logging.getLogger("kiosk.store")
 
@@ -235,7 +236,7 @@ def _m2_checkpoints_guards(conn: sqlite3.Connection) -> None:
         except Exception:  # noqa: BLE001 - a damaged envelope is reported by verify(), not by the migration
             continue
         conn.execute("UPDATE records SET aead = ?, central_key_id = ? WHERE record_id = ?",
-                     (header.get("aead"), header.get("central_key_id"), record_id))
+                     (aead_name(header), header.get("central_key_id"), record_id))
 
 
 def _m3_signed_entries(conn: sqlite3.Connection) -> None:
@@ -485,8 +486,7 @@ class RecordStore:
                 wall_s, mono_s = float(self._clock.wall()), float(self._clock.monotonic())
                 env = seal(payload, device_id=keys.device_id, record_id=record_id, folio=folio, seq=seq,
                            sealed_wall_s=wall_s, sealed_mono_s=mono_s, is_clock_synced=record.is_clock_synced,
-                           aead=aead, central_public_key=keys.current_sealing_key,
-                           central_key_id=keys.current_sealing_id, device_key=keys.device_key,
+                           aead=aead, central_public_key=keys.current_sealing_key, device_key=keys.device_key,
                            device_key_id=keys.device_key_id)
                 conn.execute(
                     "INSERT INTO records(record_id, seq, folio, state, envelope, envelope_sha256, size_bytes, "

@@ -5,8 +5,8 @@ Layout under ``<data_dir>/keys/`` (directory mode 0700, owned by the service use
 * ``device_ed25519.key`` (0600): the device signing key, PKCS#8 PEM. Signs every envelope and audit checkpoint.
 * ``device_hmac.key`` (0600): 32 random bytes; keys the local duplicate hash so identifiers are never stored.
 * ``device.json`` (0644): device id, public key and key id: public, handed to central at enrollment.
-* ``central_keys.json`` (0644, never group/world writable): the pinned central public keys, ``sealing`` (X25519,
-  records are sealed to the current one) and ``receipt`` (Ed25519, any pinned one may sign a receipt). Several
+* ``central_keys.json`` (0644, never group/world writable): the pinned central public keys, ``sealing`` (HPKE:
+  ML-KEM-768 + X25519 or X25519, ``apoyo_protocol.keys.SealingPublicKey``; records are sealed to the current one) and ``receipt`` (Ed25519, any pinned one may sign a receipt). Several
   keys per kind allow rotation; exactly one sealing key is current.
 
 The kiosk never holds a central *private* key, except the DEVELOPMENT pair made by :func:`ensure_dev_keys` under
@@ -17,7 +17,6 @@ permissioned key is a :class:`KeyMissing` whose message says what to do.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import stat
@@ -25,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apoyo_protocol.errors import InvalidField
+from apoyo_protocol.keys import SealingPrivateKey, SealingPublicKey, key_id
 from kiosk.errors import KeyMissing
 from kiosk.store.durable import make_private_dir as _make_private_dir
 from kiosk.store.durable import write_atomic as _write_atomic
@@ -35,18 +36,13 @@ DEVICE_KEY_FILE = "device_ed25519.key"
 DEVICE_HMAC_FILE = "device_hmac.key"
 DEVICE_INFO_FILE = "device.json"
 CENTRAL_PINS_FILE = "central_keys.json"
-DEV_SEALING_FILE = "central_sealing_x25519.key"
+DEV_SEALING_FILE = "central_sealing_hpke.key"
 DEV_RECEIPT_FILE = "central_receipt_ed25519.key"
 DEV_MARKER_FILE = "DEVELOPMENT_ONLY"
 DEV_README_FILE = "README.txt"
 DEV_WARNING = "DEVELOPMENT ONLY — NOT FOR PRODUCTION"
 KINDS = ("sealing", "receipt")
 HMAC_KEY_BYTES = 32
-
-
-def key_id(kind: str, public_raw: bytes) -> str:
-    """Short stable id of a public key: 16 hex chars of SHA-256 over its kind and raw bytes."""
-    return hashlib.sha256(b"apoyo-key-id\x00" + kind.encode() + b"\x00" + public_raw).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ class KeyRing:
     device_key: object  # Ed25519PrivateKey (typed loosely so importing this module stays light)
     device_key_id: str
     hmac_secret: bytes = field(repr=False)
-    sealing_keys: dict[str, object] = field(default_factory=dict)
+    sealing_keys: dict[str, SealingPublicKey] = field(default_factory=dict)
     receipt_keys: dict[str, object] = field(default_factory=dict)
     current_sealing_id: str = ""
     is_development: bool = False
@@ -98,7 +94,7 @@ class KeyRing:
         return self.device_key.public_key()  # type: ignore[attr-defined]
 
     @property
-    def current_sealing_key(self) -> object:
+    def current_sealing_key(self) -> SealingPublicKey:
         return self.sealing_keys[self.current_sealing_id]
 
 
@@ -106,7 +102,7 @@ class KeyRing:
 class DevCentral:
     """The DEVELOPMENT central key pair (private halves), for the demo and tests only."""
 
-    sealing_private: object  # X25519PrivateKey
+    sealing_private: SealingPrivateKey
     sealing_key_id: str
     receipt_private: object  # Ed25519PrivateKey
     receipt_key_id: str
@@ -245,15 +241,14 @@ def _read_pins(pins_path: Path) -> dict:
 
 def pin_central_key(data_dir: Path | str, kind: str, public_raw: bytes, *, make_current: bool = True,
                     is_development: bool = False, pins_path: Path | str | None = None) -> str:
-    """Pin a central public key (``kind`` 'sealing' = X25519, 'receipt' = Ed25519; 32 raw bytes) and return its
-    key id. With ``make_current`` a sealing key becomes the one new records are sealed to; older pins stay so that
+    """Pin a central public key (``kind`` 'sealing' = an HPKE public key as ``SealingPublicKey.raw``,
+    'receipt' = Ed25519, 32 raw bytes) and return its key id. With ``make_current`` a sealing key becomes the one new records are sealed to; older pins stay so that
     receipts and records made under them still verify (rotation). Pinning the same key again is a no-op apart
     from ``make_current``.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    if len(public_raw) != 32:
-        raise ValueError("a central public key is 32 raw bytes")
+    _check_public(kind, public_raw)
     paths = KeyPaths.for_data_dir(data_dir, pins_path)
     _make_private_dir(paths.keys_dir)
     pins = _read_pins(paths.central_pins)
@@ -274,13 +269,28 @@ def pin_central_key(data_dir: Path | str, kind: str, public_raw: bytes, *, make_
     return kid
 
 
+def _check_public(kind: str, raw: bytes) -> None:
+    """Raise ValueError unless ``raw`` is a well-formed public key of ``kind``."""
+    if kind == "sealing":
+        try:
+            SealingPublicKey.from_raw(raw)
+        except InvalidField as exc:
+            raise ValueError(exc.reason) from exc
+    elif len(raw) != 32:
+        raise ValueError("a central receipt key is 32 raw bytes (Ed25519)")
+
+
 def _parse_pins(pins: dict, pins_path: Path) -> dict[str, list[PinnedKey]]:
     out: dict[str, list[PinnedKey]] = {}
     for kind in KINDS:
         keys = []
         for e in pins[kind]:
             raw = _unb64(e.get("public_key"), f"{pins_path} {kind} key")
-            if len(raw) != 32 or e.get("key_id") != key_id(kind, raw):
+            try:
+                _check_public(kind, raw)
+            except ValueError:
+                raw = b""
+            if not raw or e.get("key_id") != key_id(kind, raw):
                 raise KeyMissing(f"pinned central {kind} key {e.get('key_id')!r} in {pins_path} does not match "
                                  f"its key id; re-enroll")
             keys.append(PinnedKey(kind, e["key_id"], raw, bool(e.get("is_current")), bool(e.get("is_development"))))
@@ -313,8 +323,18 @@ def _private_halves_present(dev_dir: Path) -> set[str]:
         if path.name in (DEV_README_FILE, DEV_MARKER_FILE) or not path.is_file():
             continue
         try:
-            sk = serialization.load_pem_private_key(path.read_bytes(), None)
-        except (OSError, ValueError, TypeError):
+            data = path.read_bytes()
+        except OSError:
+            ids.add(f"{DEV_CENTRAL_DIR}/{path.name}")
+            continue
+        try:  # the HPKE sealing key file (apoyo_protocol.keys), then PEM
+            ids.add(SealingPrivateKey.from_file_bytes(data).key_id)
+            continue
+        except ValueError:
+            pass
+        try:
+            sk = serialization.load_pem_private_key(data, None)
+        except (ValueError, TypeError):
             ids.add(f"{DEV_CENTRAL_DIR}/{path.name}")
             continue
         if isinstance(sk, X25519PrivateKey):
@@ -336,7 +356,6 @@ def load_keys(data_dir: Path | str, *, pins_path: Path | str | None = None, allo
     """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
     paths = KeyPaths.for_data_dir(data_dir, pins_path)
     _check_private_dir(paths.keys_dir)
@@ -372,7 +391,7 @@ def load_keys(data_dir: Path | str, *, pins_path: Path | str | None = None, allo
     is_dev = bool(dev_ids)
     return KeyRing(
         device_id=info["device_id"], device_key=sk, device_key_id=info["key_id"], hmac_secret=secret,
-        sealing_keys={k.key_id: X25519PublicKey.from_public_bytes(k.public_raw) for k in pinned["sealing"]},
+        sealing_keys={k.key_id: SealingPublicKey.from_raw(k.public_raw) for k in pinned["sealing"]},
         receipt_keys={k.key_id: Ed25519PublicKey.from_public_bytes(k.public_raw) for k in pinned["receipt"]},
         current_sealing_id=current[0].key_id, is_development=is_dev)
 
@@ -397,7 +416,6 @@ def ensure_dev_keys(data_dir: Path | str, dev_mode: bool = False, device_id: str
     """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     if not dev_mode:
         raise KeyMissing("refusing to create a DEVELOPMENT central key pair outside development mode "
@@ -412,7 +430,7 @@ def ensure_dev_keys(data_dir: Path | str, dev_mode: bool = False, device_id: str
         _write_atomic(dev_dir / DEV_MARKER_FILE, (DEV_WARNING + "\n").encode(), 0o644)
     pem = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     if not (dev_dir / DEV_SEALING_FILE).exists():
-        _write_atomic(dev_dir / DEV_SEALING_FILE, X25519PrivateKey.generate().private_bytes(*pem), 0o600)
+        _write_atomic(dev_dir / DEV_SEALING_FILE, SealingPrivateKey.generate().to_file_bytes(), 0o600)
     if not (dev_dir / DEV_RECEIPT_FILE).exists():
         _write_atomic(dev_dir / DEV_RECEIPT_FILE, Ed25519PrivateKey.generate().private_bytes(*pem), 0o600)
     dev = load_dev_central(data_dir)
@@ -421,8 +439,7 @@ def ensure_dev_keys(data_dir: Path | str, dev_mode: bool = False, device_id: str
     current = [e for e in pins["sealing"] if e.get("is_current")]
     # Only make the dev key current when nothing real is: never silently replace an enrolled central key.
     if not current or current[0].get("key_id") == dev.sealing_key_id:
-        pin_central_key(data_dir, "sealing", dev.sealing_private.public_key().public_bytes(*raw),
-                        is_development=True)
+        pin_central_key(data_dir, "sealing", dev.sealing_private.public.raw, is_development=True)
     elif not current[0].get("is_development"):
         raise KeyMissing(f"{paths.central_pins} already pins a real central sealing key; not replacing it with a "
                          f"DEVELOPMENT key")
@@ -437,15 +454,16 @@ def load_dev_central(data_dir: Path | str) -> DevCentral:
     """Load the DEVELOPMENT central private keys (demo and tests: open records, sign receipts)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     dev_dir = Path(data_dir) / DEV_CENTRAL_DIR
     if not (dev_dir / DEV_MARKER_FILE).exists():
         raise KeyMissing(f"no DEVELOPMENT central key pair at {dev_dir}")
-    seal_sk = serialization.load_pem_private_key(_read_secret(dev_dir / DEV_SEALING_FILE, "dev sealing key"), None)
+    try:
+        seal_sk = SealingPrivateKey.from_file_bytes(_read_secret(dev_dir / DEV_SEALING_FILE, "dev sealing key"))
+    except ValueError as exc:
+        raise KeyMissing(f"DEVELOPMENT central sealing key at {dev_dir} is unreadable: {exc}") from exc
     rcpt_sk = serialization.load_pem_private_key(_read_secret(dev_dir / DEV_RECEIPT_FILE, "dev receipt key"), None)
-    if not isinstance(seal_sk, X25519PrivateKey) or not isinstance(rcpt_sk, Ed25519PrivateKey):
+    if not isinstance(rcpt_sk, Ed25519PrivateKey):
         raise KeyMissing(f"DEVELOPMENT central keys at {dev_dir} have the wrong type")
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    return DevCentral(seal_sk, key_id("sealing", seal_sk.public_key().public_bytes(*raw)),
-                      rcpt_sk, key_id("receipt", rcpt_sk.public_key().public_bytes(*raw)))
+    return DevCentral(seal_sk, seal_sk.key_id, rcpt_sk, key_id("receipt", rcpt_sk.public_key().public_bytes(*raw)))

@@ -59,9 +59,9 @@ def test_headless_demo_happy_path_from_the_command_line(tmp_path: Path, faces_di
 
 def test_happy_path_seals_a_record_central_can_open_and_leaves_nothing_in_memory(tmp_path: Path,
                                                                                  faces_dir: Path) -> None:
+    from apoyo_protocol.envelope import open_envelope
     from kiosk.store.keys import load_dev_central, load_keys
     from kiosk.store.record import CaptureRecord
-    from kiosk.store.seal import open_envelope
 
     cfg, kiosk = build(tmp_path, "happy", seed=2)
     try:

@@ -151,3 +151,22 @@ def test_the_kiosk_refuses_keys_of_another_device_id(tmp_path: Path) -> None:
     cfg = load_config(env={}, overrides={"device": {"data_dir": str(tmp_path), "id": "kiosk-here-01"}})
     with pytest.raises(KeyMissing, match="belong to device 'kiosk-elsewhere-07'.*'kiosk-here-01'"):
         build_kiosk(cfg, threaded=False)
+
+
+def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
+    from kiosk.app import HeadlessMirror
+    from kiosk.ui.display import open_display
+
+    display = open_display((80, 48), headless=True)
+    try:
+        display.surface.fill((10, 200, 30))
+        mirror = HeadlessMirror(tmp_path / "out" / "screen.png")
+        mirror.FRAME_PERIOD_S = 0.0  # the pacing sleep is for a live run, not a test
+        mirror(0, display, None)
+    finally:
+        display.close()
+    import pygame
+
+    saved = pygame.image.load(str(tmp_path / "out" / "screen.png"))
+    assert saved.get_size() == (80, 48) and tuple(saved.get_at((5, 5)))[:3] == (10, 200, 30)
+    assert not (tmp_path / "out" / "screen.tmp.png").exists()

@@ -28,11 +28,11 @@ def test_hand_picked_model_evaluation(model: str, vigencia: int | None, reason: 
 
 
 def test_store_adapter_seals_a_real_record_and_spots_the_duplicate(tmp_path: Path) -> None:
+    from apoyo_protocol.envelope import open_envelope
     from kiosk.flow.screen_model import NOTICE_VERSION
     from kiosk.store.db import RecordStore
     from kiosk.store.keys import ensure_dev_keys, load_dev_central, load_keys
     from kiosk.store.record import CaptureRecord
-    from kiosk.store.seal import open_envelope
 
     cfg = load_config(env={}, overrides={"device": {"dev_mode": True, "data_dir": str(tmp_path)}})
     ensure_dev_keys(tmp_path, dev_mode=True, device_id=cfg.device.id)

@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 from store_support import CANARY_CIC, CANARY_ID, CANARY_NAME, DEVICE_ID, make_record
 
+from apoyo_protocol.receipt import sign_receipt
 from kiosk.__main__ import main as kiosk_main
 from kiosk.clock import SystemClock
 from kiosk.store.db import RecordStore
-from kiosk.store.receipt import sign_receipt
 
 
 @pytest.fixture

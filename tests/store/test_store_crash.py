@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from store_support import DEVICE_ID, make_env, make_record
 
+from apoyo_protocol.envelope import open_envelope
 from kiosk.errors import StorageFull, StoreError
 from kiosk.store.db import FakeSpaceProbe, RecordStore
 from kiosk.store.folio import folio_seq
 from kiosk.store.record import CaptureRecord
-from kiosk.store.seal import open_envelope
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).resolve().parent / "crash_writer.py"

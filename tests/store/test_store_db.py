@@ -11,12 +11,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from store_support import CANARY_CIC, CANARY_ID, CANARY_NAME, DEVICE_ID, make_env, make_record
 
+from apoyo_protocol.envelope import open_envelope, seal
+from apoyo_protocol.receipt import sign_receipt
 from kiosk.errors import IntegrityError, InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store.db import SCHEMA_VERSION, FakeSpaceProbe, RecordStore, migrate, schema_version
 from kiosk.store.folio import folio_seq, normalize_folio
-from kiosk.store.receipt import sign_receipt
 from kiosk.store.record import CaptureRecord
-from kiosk.store.seal import open_envelope, seal
 
 
 def _store(env, **kw) -> RecordStore:
@@ -220,7 +220,7 @@ def test_migrates_an_old_database(env, rng):
     sealed = seal(make_record(env.clock, rng).to_payload(), device_id=DEVICE_ID, record_id="cd" * 16,
                   folio="AAAA-AAAA-0", seq=1, sealed_wall_s=env.clock.wall(), sealed_mono_s=1.0,
                   is_clock_synced=True, aead="aes256gcm", central_public_key=env.keys.current_sealing_key,
-                  central_key_id=env.keys.current_sealing_id, device_key=env.keys.device_key,
+                  device_key=env.keys.device_key,
                   device_key_id=env.keys.device_key_id)
     conn.execute("INSERT INTO records(record_id, seq, folio, state, envelope, envelope_sha256, size_bytes, "
                  "sealed_at_s) VALUES (?, 1, 'AAAA-AAAA-0', 'sealed', ?, ?, ?, ?)",

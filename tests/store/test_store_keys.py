@@ -9,9 +9,11 @@ import stat
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from store_support import DEVICE_ID, make_record
 
+from apoyo_protocol.envelope import open_envelope, verify_envelope
+from apoyo_protocol.keys import SealingPrivateKey
+from apoyo_protocol.receipt import sign_receipt
 from kiosk.clock import FakeClock
 from kiosk.errors import KeyMissing
 from kiosk.store.db import RecordStore
@@ -23,8 +25,6 @@ from kiosk.store.keys import (
     pin_central_key,
     provision_device_keys,
 )
-from kiosk.store.receipt import sign_receipt
-from kiosk.store.seal import open_envelope, verify_envelope
 
 RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
@@ -95,7 +95,7 @@ def test_development_central_is_marked_and_gated(tmp_path):
     paths = ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
     assert DEV_WARNING in (paths.dev_central_dir / "README.txt").read_text()
     assert DEV_WARNING in (paths.dev_central_dir / "DEVELOPMENT_ONLY").read_text()
-    assert _mode(paths.dev_central_dir / "central_sealing_x25519.key") == 0o600
+    assert _mode(paths.dev_central_dir / "central_sealing_hpke.key") == 0o600
     with pytest.raises(KeyMissing, match="DEVELOPMENT central keys"):
         load_keys(tmp_path)  # a kiosk outside dev mode refuses to seal to it
     ring = load_keys(tmp_path, allow_development=True)
@@ -107,17 +107,18 @@ def test_development_central_is_marked_and_gated(tmp_path):
 
 def test_dev_keys_never_replace_an_enrolled_central_key(tmp_path):
     provision_device_keys(tmp_path, DEVICE_ID)
-    real = X25519PrivateKey.generate()
-    pin_central_key(tmp_path, "sealing", real.public_key().public_bytes(*RAW))
+    real = SealingPrivateKey.generate()
+    pin_central_key(tmp_path, "sealing", real.public.raw)
     with pytest.raises(KeyMissing, match="real central sealing key"):
         ensure_dev_keys(tmp_path, dev_mode=True, device_id=DEVICE_ID)
 
 
 def test_rotation_old_records_and_receipts_still_verify(tmp_path, rng):
     provision_device_keys(tmp_path, DEVICE_ID)
-    seal_1, seal_2 = X25519PrivateKey.generate(), X25519PrivateKey.generate()
+    # Rotation from a classical X25519 key to the post-quantum hybrid: old records still open with the old key.
+    seal_1, seal_2 = SealingPrivateKey.generate("X25519"), SealingPrivateKey.generate("MLKEM768-X25519")
     rcpt_1, rcpt_2 = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    sid_1 = pin_central_key(tmp_path, "sealing", seal_1.public_key().public_bytes(*RAW))
+    sid_1 = pin_central_key(tmp_path, "sealing", seal_1.public.raw)
     rid_1 = pin_central_key(tmp_path, "receipt", rcpt_1.public_key().public_bytes(*RAW))
     clock = FakeClock()
     from kiosk.config import StoreConfig
@@ -127,7 +128,7 @@ def test_rotation_old_records_and_receipts_still_verify(tmp_path, rng):
     assert keys.current_sealing_id == sid_1 and not keys.is_development
     with RecordStore(tmp_path, cfg, clock, keys) as store:
         old = store.seal_and_commit(make_record(clock, rng))
-    sid_2 = pin_central_key(tmp_path, "sealing", seal_2.public_key().public_bytes(*RAW))
+    sid_2 = pin_central_key(tmp_path, "sealing", seal_2.public.raw)
     rid_2 = pin_central_key(tmp_path, "receipt", rcpt_2.public_key().public_bytes(*RAW))
     keys = load_keys(tmp_path)
     assert keys.current_sealing_id == sid_2 and set(keys.sealing_keys) == {sid_1, sid_2}
@@ -149,8 +150,8 @@ def test_rotation_old_records_and_receipts_still_verify(tmp_path, rng):
 
 
 def _pin_real_central(data_dir):
-    seal_sk, rcpt_sk = X25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    pin_central_key(data_dir, "sealing", seal_sk.public_key().public_bytes(*RAW))
+    seal_sk, rcpt_sk = SealingPrivateKey.generate(), Ed25519PrivateKey.generate()
+    pin_central_key(data_dir, "sealing", seal_sk.public.raw)
     pin_central_key(data_dir, "receipt", rcpt_sk.public_key().public_bytes(*RAW))
     return seal_sk, rcpt_sk
 

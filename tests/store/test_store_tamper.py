@@ -8,11 +8,11 @@ import sqlite3
 
 from store_support import make_record
 
+from apoyo_protocol.receipt import sign_receipt
 from kiosk.store import audit
 from kiosk.store.audit import entry_hash
 from kiosk.store.audit_head import HEAD_FILE
 from kiosk.store.db import RecordStore
-from kiosk.store.receipt import sign_receipt
 
 TRIGGERS = ("audit_log_append_only_u", "audit_log_append_only_d", "audit_cp_append_only_u",
             "audit_cp_append_only_d", "records_keep_tombstones", "records_purge_needs_receipt")
