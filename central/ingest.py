@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from central.errors import RejectedUpload
 from central.keystore import Signer
 
 MAX_BATCH_RECORDS = 200
+#: record ids as devices make them (UUIDs and the like): printable, no NUL (PostgreSQL text cannot hold one)
+RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+FOLIO_TEXT = re.compile(r"[0-9A-Z-]{1,32}")
 DEFAULT_MAX_ENVELOPE_BYTES = 8 << 20
 
 
@@ -85,12 +89,12 @@ class Ingestor:
         from apoyo_protocol.keys import ed25519_public
 
         record_id = item.get("record_id") if isinstance(item, dict) else None
-        label = record_id if isinstance(record_id, str) and 0 < len(record_id) <= 128 else f"#{index}"
+        label = record_id if isinstance(record_id, str) and RECORD_ID.fullmatch(record_id) else f"#{index}"
         try:
             if not isinstance(item, dict) or set(item) != {"record_id", "envelope"}:
                 raise RejectedUpload("item_malformed", "each item is {record_id, envelope} and nothing else")
-            if not isinstance(record_id, str) or not 0 < len(record_id) <= 128:
-                raise RejectedUpload("item_malformed", "record_id must be text of 1-128 characters")
+            if not isinstance(record_id, str) or not RECORD_ID.fullmatch(record_id):
+                raise RejectedUpload("item_malformed", "record_id must be 1-128 characters of A-Z a-z 0-9 . _ : -")
             text = item["envelope"]
             if not isinstance(text, str):
                 raise RejectedUpload("item_malformed", "envelope must be base64 text")
@@ -113,6 +117,10 @@ class Ingestor:
                 raise RejectedUpload("device_mismatch", "envelope was sealed by another device")
             if header.get("record_id") != record_id:
                 raise RejectedUpload("record_id_mismatch", "record_id does not match the sealed header")
+            if not isinstance(header.get("folio"), str) or not FOLIO_TEXT.fullmatch(header["folio"]) \
+                    or not isinstance(header.get("seq"), int) or not isinstance(header.get("sealed_wall_s"),
+                                                                                (int, float)):
+                raise RejectedUpload("envelope_invalid", "sealed header lacks a valid folio, seq or seal time")
             return _Accepted(record_id, envelope, hashlib.sha256(envelope).hexdigest(), header)
         except RejectedUpload as exc:
             return ItemResult(label, "rejected", error_code=exc.code, error_message=str(exc))

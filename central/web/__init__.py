@@ -47,6 +47,16 @@ def create_app(config: CentralConfig, *, keys: CentralKeys | None = None, db: Da
     def _central_error(exc: CentralError) -> Any:
         return jsonify(error={"code": exc.code, "message": str(exc)}), exc.http_status
 
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):
+            return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+        app.logger.exception("unexpected error")  # the traceback, never the request body
+        return jsonify(error={"code": "internal_error", "message": "central could not process this request; "
+                              "it is logged, and nothing of it was acknowledged"}), 500
+
     @app.errorhandler(413)
     def _too_large(_exc: Any) -> Any:
         return jsonify(error={"code": "request_too_large",
