@@ -246,7 +246,8 @@ class CameraWorker:
         except ImageError as exc:  # a misconfigured or faulty camera: never feed it to the vision code
             raise CameraError(str(exc)) from exc
         task.stills += 1
-        verdict = task.capture.analyse_still(still.image, task.stills, task.stills >= self._max_stills)
+        verdict = task.capture.analyse_still(still.image, task.stills, task.stills >= self._max_stills,
+                                             white_balance=getattr(still, "white_balance", None))
         if verdict.reading is None:
             task.capture.reset()
             self._post(task, ev.CardGuidance(job=task.job, guidance=verdict.guidance, progress=0.0,

@@ -249,3 +249,19 @@ def test_cli_writes_scenes_and_labels(tmp_path, capsys):
     assert cv2.imread(str(tmp_path / "0000_back.jpg")).shape == (1200, 1600, 3)
     assert main(["--out", str(tmp_path), "--cell", "E/beige/cool"]) == 2
     assert "design/tint/cast/attack" in capsys.readouterr().err
+
+
+def test_preview_frames_move_the_highlight_and_the_banding():
+    from kiosk.dev.synth.varied.cases import preview_frames
+
+    frames = preview_frames(cells.TEST_SEED, 3, cells.Cell("G", "pink", "neutral", "phone_replay"), n_frames=3)
+    assert [t for t, _, _ in frames] == [0.0, round(1 / 15, 4), round(2 / 15, 4)]
+    labels = [lab for _, _, lab in frames]
+    assert all(img.shape == (480, 640, 3) for _, img, _ in frames)
+    assert labels[0]["corners"] != labels[1]["corners"]  # hand tremor
+    hl = [lab["highlight"].get("centre_frame_px") for lab in labels]
+    assert hl[0] is None or hl[0] != hl[2]
+    if labels[0]["banding"] is not None:
+        assert labels[0]["banding"]["phase"] != labels[1]["banding"]["phase"]
+    with pytest.raises(InvalidField):
+        preview_frames(cells.TEST_SEED, 0, cells.Cell("G", "pink", "neutral", "genuine"), side="edge")

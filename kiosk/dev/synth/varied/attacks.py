@@ -265,9 +265,7 @@ def _replay(card_u8: np.ndarray, corner_radius_px: float, rng: np.random.Generat
     if rng.random() < 0.4:
         period = float(rng.uniform(0.05, 0.3)) * eh
         depth = float(rng.uniform(0.05, 0.2))
-        rows = 1 - depth * (0.5 + 0.5 * np.sin(np.arange(eh, dtype=np.float32) * np.float32(2 * math.pi / period)))
-        emission = emission * rows[:, None, None].astype(np.float32)
-        banding = {"period_plane_px": round(period, 1), "depth": round(depth, 3)}
+        banding = {"period_plane_px": round(period, 1), "depth": round(depth, 3)}  # applied by the photograph
     # The plane has 3 columns per display pixel and 1 row per display row: margins and the body's rounded
     # corners are drawn in display pixels and stretched across.
     bz = max(int(bezel_frac * ew / 3), 1)
@@ -282,7 +280,7 @@ def _replay(card_u8: np.ndarray, corner_radius_px: float, rng: np.random.Generat
             "display_px_across_card": int(round(display_px * card_share)), "black_floor": round(floor, 4),
             "white_point_k": round(white_k, 1), "brightness": round(brightness, 3), "banding": banding,
             "bezel_fraction": round(bezel_frac, 4)}
-    return Plane(body, alpha, quad.astype(np.float32), gloss, em_full, info)
+    return Plane(body, alpha, quad.astype(np.float32), gloss, em_full, info, banding)
 
 
 def phone_replay(card_u8: np.ndarray, corner_radius_px: float, rng: np.random.Generator) -> Plane:

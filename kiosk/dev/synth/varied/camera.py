@@ -156,6 +156,9 @@ class Plane:
     gloss: float
     emission: np.ndarray | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    # A display's refresh banding as a rolling shutter catches it: {'period_plane_px', 'depth'} (rows of the
+    # plane); its phase is the photograph's, so it moves from one preview frame to the next.
+    banding: dict[str, float] | None = None
 
 
 def rounded_alpha(w: int, h: int, radius_px: float) -> np.ndarray:
@@ -297,8 +300,13 @@ def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
 
 def photograph(plane: Plane, plane_to_frame: np.ndarray, desk_u8: np.ndarray, camera: CameraState,
                rng: np.random.Generator, frame_size: tuple[int, int] = FRAME_SIZE, quality: str = "normal",
-               encode_jpeg: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
+               encode_jpeg: bool = True, highlight: dict[str, Any] | None = None,
+               banding_phase: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """The camera's image of ``plane`` (placed by the 3×3 ``plane_to_frame``) lying on ``desk_u8``.
+
+    ``highlight`` fixes the laminate highlight instead of drawing it ({'centre_plane': [fx, fy] plane fractions,
+    'strength', 'radii_card': [fx, fy] card-width fractions, 'rot'}; strength 0 = none) and ``banding_phase``
+    the display banding's phase: a preview sequence moves both from frame to frame.
 
     ``quality``: 'normal' (defocus 0.3-1.3 px, motion blur in 1 of 5, noise for gain 1-4) or 'clean' (no blur,
     no noise, no JPEG: for tests of labels against pixels). Returns the BGR uint8 frame and the photo's label
@@ -316,6 +324,14 @@ def photograph(plane: Plane, plane_to_frame: np.ndarray, desk_u8: np.ndarray, ca
     quad_frame = cv2.perspectiveTransform(np.float32([[[0, 0]], [[pw, 0]], [[pw, ph]], [[0, ph]]]), h)[:, 0]
     shrink = pw / max(float(np.linalg.norm(quad_frame[1] - quad_frame[0])), 1.0)
     src, plane_alpha, emission = plane.image, plane.alpha, plane.emission
+    band_label = None
+    if emission is not None and plane.banding:
+        phase = float(rng.uniform(0, 2 * math.pi)) if banding_phase is None else float(banding_phase)
+        period, depth = float(plane.banding["period_plane_px"]), float(plane.banding["depth"])
+        rows = 1 - depth * (0.5 + 0.5 * np.sin(np.arange(ph, dtype=np.float32) * np.float32(2 * math.pi / period)
+                                               + np.float32(phase)))
+        emission = emission * rows[:, None, None].astype(np.float32)
+        band_label = {"period_plane_px": round(period, 1), "depth": round(depth, 3), "phase": round(phase, 4)}
     if shrink > 1.3:
         # Box-average the plane down to ~1.2 plane px per frame px (a pixel integrates light over its area),
         # then resample: what aliasing survives is the moiré a real photo of fine print or a screen shows.
@@ -353,13 +369,18 @@ def photograph(plane: Plane, plane_to_frame: np.ndarray, desk_u8: np.ndarray, ca
     scene_lin = cv2.multiply(reflect, cv2.merge([light * lamp[0], light * lamp[1], light * lamp[2]]))
     # Laminate or paper highlight: a specular reflection of the lamp, in the lamp's colour (drawn in its box).
     hl: dict[str, Any] = {"strength": 0.0}
-    if plane.gloss > 0 and rng.random() < 0.7:
-        strength = float(plane.gloss * rng.uniform(0.1, 1.0))
-        cx, cy = rng.uniform(0.15, 0.85), rng.uniform(0.1, 0.9)
+    if highlight is None and plane.gloss > 0 and rng.random() < 0.7:
+        highlight = {"strength": float(plane.gloss * rng.uniform(0.1, 1.0)),
+                     "centre_plane": [float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.1, 0.9))],
+                     "radii_card": [float(rng.uniform(0.08, 0.35)), float(rng.uniform(0.04, 0.15))],
+                     "rot": float(rng.uniform(0, math.pi))}
+    if highlight is not None and highlight["strength"] > 0:
+        strength = float(highlight["strength"])
+        cx, cy = highlight["centre_plane"]
         c = cv2.perspectiveTransform(np.float32([[[cx * pw, cy * ph]]]), h)[0, 0]
         card_w = float(np.linalg.norm(quad_frame[1] - quad_frame[0]))
-        rx, ry = card_w * rng.uniform(0.08, 0.35), card_w * rng.uniform(0.04, 0.15)
-        rot = rng.uniform(0, math.pi)
+        rx, ry = card_w * highlight["radii_card"][0], card_w * highlight["radii_card"][1]
+        rot = float(highlight["rot"])
         reach = 5.5 * max(rx, ry)
         x0, x1 = int(max(c[0] - reach, 0)), int(min(c[0] + reach, fw))
         y0, y1 = int(max(c[1] - reach, 0)), int(min(c[1] + reach, fh))
@@ -436,6 +457,7 @@ def photograph(plane: Plane, plane_to_frame: np.ndarray, desk_u8: np.ndarray, ca
         "falloff": round(falloff, 4),
         "shadow": round(shadow_strength, 4),
         "highlight": hl,
+        "banding": band_label,
         "blur": blur,
         "noise": noise,
         "jpeg_quality": jpeg_q,

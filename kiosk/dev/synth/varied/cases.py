@@ -105,9 +105,8 @@ def photograph_side(art: design.CardArt, style: dict[str, Any], cell: Cell, cam:
     return scene, photo
 
 
-def make_case(seed: int, index: int, cell: Cell, faces_dir: Path | None = None, quality: str = "normal") -> Case:
-    """Case ``index`` of ``cell`` under ``seed``. Raises InvalidField on a bad index, FacesMissing without face
-    photos, FontMissing without the Debian fonts (``typefaces.DEBIAN_PACKAGES``)."""
+def _build(seed: int, index: int, cell: Cell, faces_dir: Path | None) -> dict[str, Any]:
+    """Everything of a case but its photographs: citizens, style, card art, camera, desk, scene rngs."""
     if not isinstance(index, int) or index < 0:
         raise InvalidField("index", f"must be a non-negative integer, got {index!r}")
     r_cit, r_style, r_front, r_back, r_scene_f, r_scene_b, r_cam, r_face = _streams(seed, index, cell)
@@ -117,13 +116,22 @@ def make_case(seed: int, index: int, cell: Cell, faces_dir: Path | None = None, 
     faces = list_faces(Path(faces_dir) if faces_dir is not None else None)
     face_file = faces[int(r_face.integers(len(faces)))]
     face_img, face_box = load_face(face_file.path)
-    front_art = design.render_front(citizen, style, face_img, face_box, r_front)
-    back_art = design.render_back(back_citizen, style, r_back)
     cast = CASTS[cell.cast]
     cam = camera.sample_camera(r_cam, str(cast["camera"]), tuple(cast["kelvin"]))  # type: ignore[arg-type]
-    desk = str(r_cam.choice(camera.DESKS))
-    front, front_label = photograph_side(front_art, style, cell, cam, desk, r_scene_f, quality)
-    back, back_label = photograph_side(back_art, style, cell, cam, desk, r_scene_b, quality)
+    return {"citizen": citizen, "back_citizen": back_citizen, "style": style, "face_file": face_file,
+            "front_art": design.render_front(citizen, style, face_img, face_box, r_front),
+            "back_art": design.render_back(back_citizen, style, r_back), "camera": cam,
+            "desk": str(r_cam.choice(camera.DESKS)), "rng_front": r_scene_f, "rng_back": r_scene_b}
+
+
+def make_case(seed: int, index: int, cell: Cell, faces_dir: Path | None = None, quality: str = "normal") -> Case:
+    """Case ``index`` of ``cell`` under ``seed``. Raises InvalidField on a bad index, FacesMissing without face
+    photos, FontMissing without the Debian fonts (``typefaces.DEBIAN_PACKAGES``)."""
+    b = _build(seed, index, cell, faces_dir)
+    citizen, back_citizen, style, cam, desk = b["citizen"], b["back_citizen"], b["style"], b["camera"], b["desk"]
+    front_art, back_art, face_file = b["front_art"], b["back_art"], b["face_file"]
+    front, front_label = photograph_side(front_art, style, cell, cam, desk, b["rng_front"], quality)
+    back, back_label = photograph_side(back_art, style, cell, cam, desk, b["rng_back"], quality)
     label = {
         "generator": "kiosk.dev.synth.varied",
         "is_specimen": True,
@@ -145,3 +153,51 @@ def make_case(seed: int, index: int, cell: Cell, faces_dir: Path | None = None, 
         "back": back_label,
     }
     return Case(cell, seed, index, front, back, label, citizen, back_citizen)
+
+
+def preview_frames(seed: int, index: int, cell: Cell, side: str = "back", n_frames: int = 8,
+                   frame_size: tuple[int, int] = (640, 480), fps: float = 15.0, faces_dir: Path | None = None
+                   ) -> list[tuple[float, np.ndarray, dict[str, Any]]]:
+    """Preview frames of one side of case (seed, index, cell) held in front of the camera: the same card, desk,
+    light and camera, with hand tremor (≤ 0.4 % of the frame per corner), the laminate highlight sliding as
+    the card tilts, a display's refresh banding drifting (its PWM is not locked to the frame rate), fresh
+    noise each frame. Returns (timestamp_s, frame, label) with the true corners of each frame.
+
+    Raises InvalidField for a bad side, n_frames outside 1-300, and what :func:`make_case` raises.
+    """
+    if side not in ("front", "back"):
+        raise InvalidField("side", f"{side!r} is not 'front' or 'back'")
+    if not isinstance(n_frames, int) or not 1 <= n_frames <= 300:
+        raise InvalidField("n_frames", f"must be an integer 1-300, got {n_frames!r}")
+    b = _build(seed, index, cell, faces_dir)
+    art = b[f"{side}_art"]
+    rng = b[f"rng_{side}"]
+    plane = _plane(art.image, b["style"], cell.attack, rng)
+    quad, placement = camera.place_quad(rng, art.image.shape[1] / art.image.shape[0], cell.framing, frame_size)
+    desk_img = camera.make_desk(rng, b["desk"], *frame_size)
+    hl = None
+    if plane.gloss > 0 and rng.random() < 0.7:
+        hl = {"strength": float(plane.gloss * rng.uniform(0.1, 1.0)),
+              "centre_plane": [float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.2, 0.8))],
+              "radii_card": [float(rng.uniform(0.08, 0.35)), float(rng.uniform(0.04, 0.15))],
+              "rot": float(rng.uniform(0, np.pi))}
+    drift = rng.uniform(-1, 1, 2) * rng.uniform(0.01, 0.04)  # plane fractions per frame
+    phase0, phase_rate = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.3, 2.5))
+    fw, fh = frame_size
+    base_seed = int(rng.integers(0, 2**62))
+    frames = []
+    for k in range(n_frames):
+        fr = np.random.default_rng([base_seed, k])
+        tremor = fr.normal(0, 0.0015 * fw, 2) + fr.normal(0, 0.0005 * fw, (4, 2))
+        q = (quad + tremor).astype(np.float32)
+        to_frame = cv2.getPerspectiveTransform(plane.card_quad.astype(np.float32), q)
+        frame_hl = None
+        if hl is not None:
+            frame_hl = dict(hl, centre_plane=[float(np.clip(hl["centre_plane"][i] + k * drift[i], -0.2, 1.2))
+                                              for i in range(2)])
+        img, label = camera.photograph(plane, to_frame, desk_img, b["camera"], fr, frame_size, highlight=frame_hl,
+                                       banding_phase=phase0 + k * phase_rate)
+        label.update(placement=placement, attack={"kind": cell.attack, **plane.info}, desk=b["desk"],
+                     cell=cell.key, side=side, frame_index=k)
+        frames.append((round(k / fps, 4), img, label))
+    return frames
