@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import types
 
 import numpy as np
@@ -147,17 +146,23 @@ def test_translator_falls_back_and_fills_placeholders() -> None:
     assert tr.t("retry.left") == "{n} tries left."  # a missing value shows, never crashes
 
 
-def test_guidance_texts_of_the_pipelines_are_merged(monkeypatch) -> None:
-    fake = types.ModuleType("kiosk.vision.guidance")
-    fake.GUIDANCE_TEXT = {"card.test_only": {"es": "Prueba ñ", "en": "Test"}}
-    monkeypatch.setitem(sys.modules, "kiosk.vision.guidance", fake)
-    i18n.catalogs.cache_clear()
-    try:
-        assert i18n.Translator("es").t("card.test_only") == "Prueba ñ"
-        assert i18n.Translator("en").t("card.test_only") == "Test"
-    finally:
-        monkeypatch.delitem(sys.modules, "kiosk.vision.guidance")
-        i18n.catalogs.cache_clear()
+def test_guidance_texts_are_merged_under_their_codes_and_the_catalog_wins() -> None:
+    guidance = [{"card.test_only": {"es": "Prueba ñ", "en": "Test"}, "welcome.title": {"es": "no", "en": "no"}},
+                {"card.test_only": {"en": "Test, later table"}}]
+    tables = i18n.build_catalogs(guidance)
+    assert i18n.Translator("es", tables=tables).t("card.test_only") == "Prueba ñ"
+    assert i18n.Translator("en", tables=tables).t("card.test_only") == "Test, later table"
+    shipped = i18n.build_catalogs()
+    assert tables["es"]["welcome.title"] == shipped["es"]["welcome.title"] != "no"
+
+
+def test_the_pipelines_guidance_codes_are_in_the_kiosks_catalogs() -> None:
+    from kiosk.face.guidance import GUIDANCE_TEXT as FACE
+    from kiosk.vision.guidance import GUIDANCE_TEXT as VISION
+
+    for code, texts in {**VISION, **FACE}.items():
+        for lang in texts:
+            assert i18n.catalogs()[lang][code], (lang, code)
 
 
 def test_spoken_text_for_every_screen_without_personal_data() -> None:
