@@ -15,14 +15,23 @@ import logging
 import os
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:  # the parts are imported when build_kiosk runs, not when this module is imported
+    from kiosk.camera.base import Camera
+    from kiosk.catalog import Catalog
+    from kiosk.runtime.controller import Controller
+    from kiosk.runtime.ports import Director, FacePort, VisionPort
+    from kiosk.runtime.workers import EffectRunner
+    from kiosk.store.db import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +46,15 @@ class Kiosk:
 
     cfg: Config
     clock: Clock
-    controller: Any
-    runner: Any
-    camera: Any
-    store: Any
-    face: Any
-    vision: Any
-    catalog: Any
-    director: Any = None
-    closers: list[Any] = field(default_factory=list)
+    controller: Controller
+    runner: EffectRunner
+    camera: Camera
+    store: RecordStore
+    face: FacePort
+    vision: VisionPort
+    catalog: Catalog
+    director: Director | None = None  # development: plays synthetic citizens into the scripted camera
+    closers: list[Callable[[], object]] = field(default_factory=list)  # run in reverse order by close()
 
     def close(self) -> None:
         for close in reversed(self.closers):

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.camera.base import Camera
 from kiosk.clock import Clock
 from kiosk.errors import CameraError, CameraTimeout, KeyMissing, StorageFull, StoreError
 from kiosk.flow import effects as fx
@@ -34,6 +35,7 @@ from kiosk.runtime.ports import (
     CardCapturePort,
     Director,
     FacePort,
+    PinGuardPort,
     PreviewView,
     SelfieSessionPort,
     StorePort,
@@ -96,7 +98,7 @@ class CameraWorker:
     ``frame_period_s``: pacing of the thread (the camera's own rate limits it too).
     """
 
-    def __init__(self, camera: Any, clock: Clock, vision: VisionPort, face: FacePort, sink: Sink, *,
+    def __init__(self, camera: Camera, clock: Clock, vision: VisionPort, face: FacePort, sink: Sink, *,
                  director: Director | None = None, rng: random.Random | None = None, max_stills: int = 4,
                  selfie_timeout_s: float = 25.0, frame_period_s: float = 1 / 30, preview_timeout_s: float = 1.0,
                  threaded: bool = True) -> None:
@@ -114,8 +116,8 @@ class CameraWorker:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._task: _Task | None = None
-        self._preview: Any = None
-        self._front_context: Any = None  # the accepted front analysis, for the front/back pair check
+        self._preview: PreviewView | None = None
+        self._front_context: object | None = None  # the accepted front analysis, for the front/back pair check
         self._closed = False
         self._thread: threading.Thread | None = None
         if threaded:
@@ -393,7 +395,7 @@ class EffectRunner:
 
     def __init__(self, camera: CameraWorker, jobs: JobWorker, vision: VisionPort, face: FacePort, store: StorePort,
                  clock: Clock, *, pin_check: Callable[[str], str | None] | None = None,
-                 speaker: Speaker | None = None, pin_guard: Any = None) -> None:
+                 speaker: Speaker | None = None, pin_guard: PinGuardPort | None = None) -> None:
         self.camera = camera
         self.jobs = jobs
         self._vision = vision
@@ -402,7 +404,7 @@ class EffectRunner:
         self._clock = clock
         self._pin_check = pin_check
         self._speaker = speaker
-        self._pin_guard = pin_guard  # kiosk.store.operator_pin.PinGuardFile (operator mode) or None
+        self._pin_guard = pin_guard  # operator mode only (kiosk.store.operator_pin.PinGuardFile)
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:
@@ -451,6 +453,8 @@ class EffectRunner:
             log.exception("could not write the audit note %s", e.kind)
 
     def _save_pin_state(self, e: fx.SavePinState) -> None:
+        if self._pin_guard is None:  # only submitted in operator mode, where there is one
+            return
         try:
             self._pin_guard.save(e.attempts_left, e.locked_for_s)
         except OSError:  # the lockout still holds in memory; only a restart would forget it
