@@ -141,12 +141,13 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         events = EventQueue()
         camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
                                      rng=rng or random.SystemRandom(), threaded=threaded,
+                                     max_stills=cfg.vision.stills_per_side, selfie_timeout_s=cfg.face.selfie_timeout_s,
                                      frame_period_s=1.0 / cfg.camera.frame_rate_fps,
                                      preview_timeout_s=cfg.camera.frame_timeout_s)
         closers.append(camera_worker.close)
         jobs = JobWorker(events.post, threaded=threaded)
         closers.append(jobs.close)
-        speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
+        speaker = Speaker(_voice_text, speed_wpm=cfg.ui.voice_speed_wpm)  # always built: voice can be switched on from the welcome screen
         store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
                               speaker=speaker, pin_guard=pin_guard)

@@ -28,6 +28,7 @@ from typing import Any
 
 from kiosk.camera.base import Camera
 from kiosk.clock import Clock
+from kiosk.config import FaceConfig, UIConfig, VisionConfig
 from kiosk.errors import CameraError, CameraTimeout, KeyMissing, StorageFull, StoreError
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
@@ -93,14 +94,15 @@ class _Task:
 class CameraWorker:
     """Owns the camera while a capture step runs. See the module doc.
 
-    ``max_stills``: full-resolution stills analysed per card side before giving up (the last one decides).
-    ``selfie_timeout_s``: a selfie that has not finished its challenges by then is not live ('face.timeout').
+    ``max_stills``: full-resolution stills analysed per card side before giving up (the last one decides;
+    ``vision.stills_per_side``). ``selfie_timeout_s``: a selfie that has not finished its challenges by then is
+    not live ('face.timeout'; ``face.selfie_timeout_s``).
     ``frame_period_s``: pacing of the thread (the camera's own rate limits it too).
     """
 
     def __init__(self, camera: Camera, clock: Clock, vision: VisionPort, face: FacePort, sink: Sink, *,
-                 director: Director | None = None, rng: random.Random | None = None, max_stills: int = 4,
-                 selfie_timeout_s: float = 25.0, frame_period_s: float = 1 / 30, preview_timeout_s: float = 1.0,
+                 director: Director | None = None, rng: random.Random | None = None, max_stills: int = VisionConfig.stills_per_side,
+                 selfie_timeout_s: float = FaceConfig.selfie_timeout_s, frame_period_s: float = 1 / 30, preview_timeout_s: float = 1.0,
                  threaded: bool = True) -> None:
         self._camera = camera
         self._clock = clock
@@ -353,8 +355,10 @@ class Speaker:
 
     VOICES = {"es": "es-419", "en": "en-us"}
 
-    def __init__(self, text_for: Callable[[str, str], str | None], executable: str | None = None) -> None:
+    def __init__(self, text_for: Callable[[str, str], str | None], executable: str | None = None,
+                 speed_wpm: int = UIConfig.voice_speed_wpm) -> None:
         self._text_for = text_for
+        self._speed_wpm = speed_wpm  # config: ui.voice_speed_wpm
         # None: find espeak-ng on PATH; "": voice disabled.
         self._exe = shutil.which("espeak-ng") if executable is None else (executable or None)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -373,7 +377,8 @@ class Speaker:
             return
         self.stop()
         try:
-            self._proc = subprocess.Popen([self._exe, "-v", self.VOICES.get(language, language), "-s", "150", text],
+            argv = [self._exe, "-v", self.VOICES.get(language, language), "-s", str(self._speed_wpm), text]
+            self._proc = subprocess.Popen(argv,
                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL)
         except OSError as exc:

@@ -179,13 +179,17 @@ def test_spoken_text_for_every_screen_without_personal_data() -> None:
 
 # ----- the loop ---------------------------------------------------------------------------------------------
 class MachineController:
-    """The real pure machine behind the loop's controller interface (no workers)."""
+    """The real pure machine behind the loop's controller interface (no workers). Like the kiosk's
+    Controller, ``screen_model()`` first ticks the machine with the clock's time (once per frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=None) -> None:
         self.m = new_machine(sample_settings(), now_s=0.0)
         self.received: list = []
+        self.clock = clock
 
     def screen_model(self):
+        if self.clock is not None:
+            self.dispatch(ev.Tick(self.clock.monotonic()))
         return build_screen_model(self.m)
 
     def preview(self):
@@ -203,8 +207,8 @@ def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
     from kiosk.ui.loop import run_ui
 
     display = open_display((800, 480), headless=True)
-    controller = MachineController()
     clock = FakeClock()
+    controller = MachineController(clock)
     seen: list[State] = []
 
     from kiosk.ui.loop import UiRenderer
@@ -212,6 +216,7 @@ def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
     probe = UiRenderer((800, 480))
     probe.render(controller.screen_model())
     x, y = next(t.rect.center for t in probe.runtime.last_targets if isinstance(t.action, ev.StartPressed))
+    controller.received.clear()
 
     def on_frame(index, disp, model) -> None:
         seen.append(model.state)
