@@ -150,7 +150,18 @@ class Confirmed:
 
 @dataclass(frozen=True)
 class CancelRequested:
-    """"Cancelar": end the session now and wipe it."""
+    """"Cancelar": end the session now and wipe it, or, once something of the citizen has been captured, ask
+    "¿Quieres salir?" first (the flow decides which; see ``kiosk.flow.states.CONFIRM_CANCEL_STATES``)."""
+
+
+@dataclass(frozen=True)
+class CancelConfirmed:
+    """"Sí, salir" on the "¿Quieres salir?" dialog (or "Terminar" after "No acepto"): end and wipe now."""
+
+
+@dataclass(frozen=True)
+class CancelKept:
+    """"No, seguir" on the "¿Quieres salir?" dialog: close it and go on with the step where it was."""
 
 
 @dataclass(frozen=True)
@@ -310,7 +321,7 @@ class WorkerCrashed:
 UI_INTENTS: tuple[type, ...] = (
     StartPressed, LanguageChosen, AccessibilityToggled, PinEntered, ProcessChosen, AspirantChosen, ConsentGiven,
     ConsentDeclined, CardModelChosen, DataConfirmed, DataRejected, PhotoConfirmed, PhotoRejected, SelfieTipsRead,
-    SignatureSubmitted, SignatureCleared, Confirmed, CancelRequested, HelpRequested, HelpClosed,
+    SignatureSubmitted, SignatureCleared, Confirmed, CancelRequested, CancelConfirmed, CancelKept, HelpRequested, HelpClosed,
     StillHereConfirmed, RetryRequested, StaffHelpRequested,
 )
 

@@ -25,7 +25,14 @@ from typing import Any
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session, draft_from_session
-from kiosk.flow.states import CAMERA_STATES, CITIZEN_STATES, HELP_STATES, IDLE_WATCHED_STATES, State
+from kiosk.flow.states import (
+    CAMERA_STATES,
+    CITIZEN_STATES,
+    CONFIRM_CANCEL_STATES,
+    HELP_STATES,
+    IDLE_WATCHED_STATES,
+    State,
+)
 
 #: Card refusals worth another try with the original card (the others are final: expired, unsupported model).
 RETRYABLE_CARD_REASONS = frozenset({
@@ -105,6 +112,8 @@ class Machine:
     liveness_total: int = 0
     reason: str | None = None  # refusal / failsafe / out-of-service reason code
     notice: str | None = None  # transient message code: 'pin.wrong', 'signature.empty', ...
+    is_cancel_asked: bool = False  # "¿Quieres salir?" is open over the current step (or "No acepto" was tapped)
+    held: Any = None  # a result of the step's work that arrived while help/idle/cancel was in front
 
     def with_(self, **changes: Any) -> Machine:
         return dataclasses.replace(self, **changes)
@@ -132,7 +141,7 @@ def _go(m: Machine, state: State, effects: Sequence[Any] = (), **changes: Any) -
     m = m.with_(state=state, last_activity_s=m.now_s, step_started_s=m.now_s, pending=None, guidance=None,
                 progress=0.0,
                 challenge=None, challenge_guidance=None, liveness_completed=0, liveness_total=0, notice=None,
-                **changes)
+                is_cancel_asked=False, held=None, **changes)
     if state == State.CARD_FRONT or state == State.CARD_BACK:
         m = m.with_(job=m.job + 1)
         out.append(fx.StartCardCapture(job=m.job, side="front" if state == State.CARD_FRONT else "back"))
@@ -155,7 +164,7 @@ def _reset(m: Machine, audit: str, state: State = State.WELCOME, reason: str | N
                     language=s.language, high_contrast=s.high_contrast, large_text=s.large_text,
                     voice=s.voice, guidance=None, progress=0.0, challenge=None, challenge_guidance=None,
                     liveness_completed=0, liveness_total=0, reason=reason, notice=None,
-                    deadline_s=deadline_s, last_activity_s=m.now_s, step_started_s=m.now_s)
+                    is_cancel_asked=False, held=None, deadline_s=deadline_s, last_activity_s=m.now_s, step_started_s=m.now_s)
     return fresh, (fx.StopCamera(), fx.WipeSession(), fx.AuditNote(kind=audit, detail=reason or ""))
 
 
@@ -308,13 +317,30 @@ def _back_to_processes(m: Machine, e: ev.BackRequested) -> Result:
     return _go(m, State.CHOOSE_PROCESS, session=dataclasses.replace(m.session, process_id=None))
 
 
+def can_leave_notice_back(m: Machine) -> bool:
+    """Whether the privacy notice has a step before it (a choice of aspirant or process) to go back to."""
+    process = _process(m, m.session.process_id)
+    return bool(process is not None and len(process.aspirants) > 1) or len(m.settings.processes) > 1
+
+
+def _back_from_notice(m: Machine, e: ev.BackRequested) -> Result:
+    process = _process(m, m.session.process_id)
+    if process is not None and len(process.aspirants) > 1:
+        return _go(m, State.CHOOSE_ASPIRANT, session=dataclasses.replace(m.session, aspirant_id=None))
+    if len(m.settings.processes) > 1:
+        return _go(m, State.CHOOSE_PROCESS, session=dataclasses.replace(m.session, process_id=None,
+                                                                         aspirant_id=None))
+    return m, ()  # the notice is the first step: nothing to go back to (Cancelar leaves)
+
+
 def _consent(m: Machine, e: ev.ConsentGiven) -> Result:
     return _go(m, State.CARD_FRONT, (fx.AuditNote(kind="consent.given"),),
                session=dataclasses.replace(m.session, consent_at_s=m.now_s))
 
 
 def _consent_declined(m: Machine, e: ev.ConsentDeclined) -> Result:
-    return _reset(m, "consent.declined")
+    # Not a silent drop to welcome: the screen says that nothing was kept and offers the notice again.
+    return m.with_(is_cancel_asked=True), ()
 
 
 def _card_guidance(m: Machine, e: ev.CardGuidance) -> Result:
@@ -446,24 +472,72 @@ def _seal_failed(m: Machine, e: ev.SealFailed) -> Result:
     return fail(m, e.reason)
 
 
-def _help(m: Machine, e: Any) -> Result:
-    resume = m.state
-    m, out = _go(m, State.HELP, resume=resume, reason=m.reason)
+def _pause(m: Machine) -> Result:
+    """Something goes in front of the step (help, idle warning, cancel dialog): a live capture stops and its
+    job is abandoned (it restarts on return, the citizen holds the card up again); a check or comparison
+    already running goes on, and its result is held until the citizen is back (see ``step``)."""
+    if m.state in CAMERA_STATES and m.pending is None:
+        return m.with_(job=m.job + 1, guidance=None, progress=0.0), (fx.StopCamera(),)
+    return m, ()
+
+
+def _overlay(m: Machine, state: State, resume: State | None, **changes: Any) -> Result:
+    """Enter help or the idle warning over the step ``resume``, keeping the running check and its held result."""
+    m, out = _pause(m)
+    pending, held = m.pending, m.held
+    m, more = _go(m, state, resume=resume, **changes)
+    return m.with_(pending=pending, held=held), (*out, *more)
+
+
+def _resume(m: Machine, back: State, **changes: Any) -> Result:
+    """Back to the step ``back`` after help, the idle warning or "No, seguir": a capture restarts; a check or
+    comparison goes on waiting, or its held result is applied now."""
+    held = m.held
+    if back in CAMERA_STATES and m.pending is None:
+        return _go(m, back, resume=None, **changes)
+    m = m.with_(state=back, resume=None, is_cancel_asked=False, held=None, last_activity_s=m.now_s, notice=None,
+                **changes)
+    out: tuple[Any, ...] = (fx.Speak(key=f"voice.{back.value}", language=m.language),) if m.voice else ()
+    if held is not None:
+        m, more = step(m, held)
+        out = (*out, *more)
     return m, out
 
 
+def _help(m: Machine, e: Any) -> Result:
+    return _overlay(m, State.HELP, m.state, reason=m.reason)
+
+
 def _help_closed(m: Machine, e: ev.HelpClosed) -> Result:
-    back = m.resume or State.WELCOME
-    return _go(m, back, resume=None)
+    return _resume(m, m.resume or State.WELCOME)
 
 
 def _still_here(m: Machine, e: ev.StillHereConfirmed) -> Result:
-    back = m.resume or State.WELCOME
-    return _go(m, back, resume=None, deadline_s=None)
+    return _resume(m, m.resume or State.WELCOME, deadline_s=None)
+
+
+def _is_cancel_asked_first(m: Machine) -> bool:
+    step_state = m.resume if m.state == State.HELP else m.state
+    return step_state in CONFIRM_CANCEL_STATES
 
 
 def _cancel(m: Machine, e: ev.CancelRequested) -> Result:
+    if _is_cancel_asked_first(m):
+        m, out = _pause(m)
+        return m.with_(is_cancel_asked=True), out
     return _reset(m, "session.cancelled")
+
+
+def _cancel_confirmed(m: Machine, e: ev.CancelConfirmed) -> Result:
+    return _reset(m, "consent.declined" if m.state == State.PRIVACY_NOTICE else "session.cancelled")
+
+
+def _cancel_kept(m: Machine, e: ev.CancelKept) -> Result:
+    if m.state in (State.HELP, State.IDLE_WARNING):
+        return m.with_(is_cancel_asked=False), ()  # the overlay stays; its step's held result keeps waiting
+    if m.state == State.PRIVACY_NOTICE:
+        return m.with_(is_cancel_asked=False), ()
+    return _resume(m, m.state)
 
 
 def _done(m: Machine, e: Any) -> Result:
@@ -490,6 +564,7 @@ TRANSITIONS: dict[tuple[State, type], Handler] = {
     (State.CHOOSE_ASPIRANT, ev.BackRequested): _back_to_processes,
     (State.PRIVACY_NOTICE, ev.ConsentGiven): _consent,
     (State.PRIVACY_NOTICE, ev.ConsentDeclined): _consent_declined,
+    (State.PRIVACY_NOTICE, ev.BackRequested): _back_from_notice,
     (State.CARD_FRONT, ev.CardGuidance): _card_guidance,
     (State.CARD_FRONT, ev.CardCaptured): _card_captured,
     (State.CARD_FRONT, ev.CameraFailed): _camera_failed,
@@ -528,6 +603,12 @@ TRANSITIONS: dict[tuple[State, type], Handler] = {
     (State.FAILSAFE, ev.Confirmed): _failsafe_back,
 }
 
+#: Results the flow waits for to move on: held while help, the idle warning or the cancel dialog is in front.
+HELD_EVENTS = (ev.CardCaptured, ev.CardEvaluated, ev.DuplicateChecked, ev.LivenessFinished, ev.FaceMatched,
+               ev.OperatorPinChecked, ev.CameraFailed)
+#: Events honoured while the cancel dialog is open (besides held results, time and the world's reports).
+CANCEL_DIALOG_EVENTS = (ev.CancelConfirmed, ev.CancelKept, ev.LanguageChosen, ev.AccessibilityToggled)
+
 #: Events whose ``job`` must match the machine's current job (late results of abandoned work are dropped).
 JOB_EVENTS = (ev.CardGuidance, ev.CardCaptured, ev.CardEvaluated, ev.DuplicateChecked, ev.SelfieGuidance,
               ev.LivenessProgressed, ev.LivenessFinished, ev.FaceMatched, ev.OperatorPinChecked,
@@ -542,6 +623,11 @@ JOB_EVENTS = (ev.CardGuidance, ev.CardCaptured, ev.CardEvaluated, ev.DuplicateCh
 def _tick(m: Machine, now_s: float) -> Result:
     m = m.with_(now_s=max(m.now_s, now_s))
     st = m.state
+    if m.is_cancel_asked:
+        # "¿Quieres salir?" left unanswered: the citizen has gone, so do what they last asked for
+        if m.now_s - m.last_activity_s >= m.settings.idle_timeout_s:
+            return _reset(m, "session.idle")
+        return m, ()
     if m.deadline_s is not None and m.now_s >= m.deadline_s:
         if st == State.IDLE_WARNING:
             return _reset(m, "session.idle")
@@ -554,12 +640,12 @@ def _tick(m: Machine, now_s: float) -> Result:
             return m, (fx.SavePinState(attempts_left=m.settings.pin_attempts), *effects)
     # Camera activity keeps a capture step alive, but not for ever: a false detection must not hold the kiosk.
     is_capture_stuck = st in CAMERA_STATES and m.now_s - m.step_started_s >= m.settings.capture_timeout_s
-    if st in IDLE_WATCHED_STATES and m.pending is None \
+    if st in IDLE_WATCHED_STATES and (m.pending is None or st == State.HELP) \
             and (m.now_s - m.last_activity_s >= m.settings.idle_timeout_s or is_capture_stuck):
         resume = m.resume if st == State.HELP else st
         if resume in (None, State.WELCOME):
             return _reset(m, "session.idle")
-        return _go(m, State.IDLE_WARNING, resume=resume, deadline_s=m.now_s + m.settings.idle_countdown_s)
+        return _overlay(m, State.IDLE_WARNING, resume, deadline_s=m.now_s + m.settings.idle_countdown_s)
     return m, ()
 
 
@@ -575,6 +661,10 @@ def step(m: Machine, e: Any) -> Result:
         return _tick(m, e.now_s)
     if isinstance(e, JOB_EVENTS) and e.job != m.job:
         return m, ()
+    is_step_hidden = m.is_cancel_asked or m.state in (State.HELP, State.IDLE_WARNING)
+    if is_step_hidden and isinstance(e, JOB_EVENTS):
+        # the citizen is not looking at the step: a result waits for them, progress is dropped
+        return (m.with_(held=e), ()) if isinstance(e, HELD_EVENTS) else (m, ())
     if isinstance(e, ev.WorkerCrashed):
         return (m, ()) if m.state == State.FAILSAFE else fail(m, e.reason)
     if isinstance(e, ev.PinStateRestored):
@@ -587,8 +677,14 @@ def step(m: Machine, e: Any) -> Result:
             return _reset(m, "flow.back_in_service")
         return m, ()
     is_intent = isinstance(e, ev.UI_INTENTS)
+    if m.is_cancel_asked and is_intent and not isinstance(e, CANCEL_DIALOG_EVENTS):
+        return m, ()  # the dialog covers the step: only its two buttons (and language/accessibility) count
     if is_intent:
         m = m.with_(last_activity_s=m.now_s)
+    if isinstance(e, ev.CancelConfirmed):
+        return _cancel_confirmed(m, e) if m.is_cancel_asked else (m, ())
+    if isinstance(e, ev.CancelKept):
+        return _cancel_kept(m, e) if m.is_cancel_asked else (m, ())
     if isinstance(e, ev.LanguageChosen):
         if e.language not in LANGUAGES:
             return m, ()

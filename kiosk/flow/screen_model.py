@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.machine import CARD_MODELS, RETRYABLE_CARD_REASONS, Machine, countdown_s
+from kiosk.flow.machine import (
+    CARD_MODELS,
+    RETRYABLE_CARD_REASONS,
+    Machine,
+    can_leave_notice_back,
+    countdown_s,
+)
 from kiosk.flow.states import STEP_TOTAL, STEPS, State
 
 #: Version of the privacy notice text (kiosk/ui/locales) recorded with every consent; bump it with the text.
@@ -62,6 +68,8 @@ class ScreenModel:
     step_total: int
     step_key: str | None  # i18n key of the step name, e.g. 'step.card'
     is_busy: bool = False  # a quick check is running (PIN, duplicate, card evaluation): show a spinner
+    is_cancel_asked: bool = False  # show "¿Quieres salir?" (or, on the notice, "No aceptaste") over the screen
+    can_go_back: bool = False  # the privacy notice can go back to the aspirant / process choice
     # live capture
     is_preview: bool = False  # show the camera preview with the overlay guide
     overlay: str | None = None  # 'card' (card outline) | 'face' (face oval) | None
@@ -143,8 +151,11 @@ def build_screen_model(m: Machine) -> ScreenModel:
         and m.session.card_attempts < m.settings.max_card_attempts)
     return ScreenModel(
         state=st, language=m.language, high_contrast=m.high_contrast, large_text=m.large_text, voice=m.voice,
-        step=step, step_total=STEP_TOTAL, step_key=step_key, is_busy=m.pending is not None,
-        is_preview=overlay is not None and m.pending is None, overlay=overlay, guidance=m.guidance,
+        step=step, step_total=STEP_TOTAL, step_key=step_key,
+        is_busy=m.pending is not None and st not in (State.HELP, State.IDLE_WARNING) and not m.is_cancel_asked,
+        is_cancel_asked=m.is_cancel_asked,
+        can_go_back=st == State.PRIVACY_NOTICE and can_leave_notice_back(m),
+        is_preview=overlay is not None and m.pending is None and not m.is_cancel_asked, overlay=overlay, guidance=m.guidance,
         progress=m.progress, challenge=m.challenge, challenge_guidance=m.challenge_guidance,
         liveness_completed=m.liveness_completed, liveness_total=m.liveness_total,
         processes=processes, process=process, aspirants=process.aspirants if process else (), aspirant=aspirant,

@@ -53,8 +53,18 @@ WORKING_STATES = frozenset({State.FACE_MATCH, State.SEALING})
 #: Citizen states watched by the idle timer (working states and the receipt have their own rules).
 IDLE_WATCHED_STATES = CITIZEN_STATES - WORKING_STATES
 
-#: States from which HelpRequested opens the help overlay.
-HELP_STATES = (CITIZEN_STATES | {State.WELCOME, State.RECEIPT}) - {State.HELP} - WORKING_STATES
+#: States from which HelpRequested opens the help overlay: every citizen state, the face comparison included
+#: (its result waits until help closes). Sealing is not one: the citizen already said "enviar" and the record
+#: is committed in well under a second; help and cancel there could only lie about what happens.
+HELP_STATES = (CITIZEN_STATES | {State.WELCOME, State.RECEIPT}) - {State.HELP}
+
+#: Citizen states where Cancel first asks "¿Quieres salir?": something of the citizen (card, face, signature)
+#: has been captured, and Cancel sits beside Help, so one slip of a finger must not throw that work away.
+#: Elsewhere Cancel ends the session at once (nothing is lost).
+CONFIRM_CANCEL_STATES = frozenset({
+    State.CARD_BACK, State.CHOOSE_CARD_MODEL, State.REVIEW_DATA, State.REVIEW_PHOTO, State.SELFIE_TIPS,
+    State.SELFIE, State.FACE_MATCH, State.MATCH_RETRY, State.SIGNATURE, State.CONFIRM, State.DUPLICATE_WARNING,
+})
 
 #: The step indicator: state -> (step number, step key). Total is ``STEP_TOTAL``; 0 = not shown.
 STEP_TOTAL = 6

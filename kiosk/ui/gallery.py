@@ -1,5 +1,7 @@
 """``python -m kiosk.ui.gallery --out DIR``: a PNG of every screen (sample ScreenModels from the flow) at every
-supported size, in each language and theme, to look at the whole UI at once without a camera or a session."""
+supported size, in each language and theme, to look at the whole UI at once without a camera or a session.
+The review screens carry the longest name a card's MRZ can give; the "¿Quieres salir?" dialog has its own PNGs
+(``<state>_cancel_…``) over each step that asks it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import os
 from pathlib import Path
 
 VARIANTS = ("normal", "high_contrast", "large_text")
+#: Steps whose "¿Quieres salir?" (or, on the notice, "No aceptaste") dialog gets a PNG of its own.
+DIALOG_STATES_NAMES = ("card_back", "signature", "privacy_notice", "face_match")
 
 
 def save_gallery(out_dir: Path, sizes: list[tuple[int, int]], languages: list[str], variants: list[str]) -> int:
@@ -17,10 +21,12 @@ def save_gallery(out_dir: Path, sizes: list[tuple[int, int]], languages: list[st
     import pygame
 
     from kiosk.camera.base import Frame
-    from kiosk.flow.samples import sample_screen_models
+    from kiosk.flow.samples import longest_names, sample_screen_models, with_name
+    from kiosk.flow.states import State
     from kiosk.ui.loop import render_screen
     from kiosk.ui.runtime import UiRuntime
 
+    DIALOG_STATES = {State(n) for n in DIALOG_STATES_NAMES}  # noqa: N806 - a constant of this run
     pygame.font.init()
     out_dir.mkdir(parents=True, exist_ok=True)
     img = np.zeros((480, 640, 3), np.uint8)
@@ -30,7 +36,8 @@ def save_gallery(out_dir: Path, sizes: list[tuple[int, int]], languages: list[st
     count = 0
     for lang in languages:
         for state, model in sample_screen_models(lang).items():
-            model = dataclasses.replace(model, language=lang)
+            # the review screens show the longest name a card can give (the screen must wrap it, not cut it)
+            model = dataclasses.replace(with_name(model, longest_names()[0]), language=lang)
             for variant in variants:
                 shown = dataclasses.replace(model, high_contrast=variant == "high_contrast",
                                             large_text=variant == "large_text")
@@ -38,6 +45,12 @@ def save_gallery(out_dir: Path, sizes: list[tuple[int, int]], languages: list[st
                     surface = render_screen(shown, size, preview, runtime=UiRuntime(), now_s=1.0)
                     pygame.image.save(surface, str(out_dir / f"{state.value}_{size[0]}x{size[1]}_{variant}_{lang}.png"))
                     count += 1
+                    if state in DIALOG_STATES:
+                        asked = dataclasses.replace(shown, is_cancel_asked=True)
+                        surface = render_screen(asked, size, preview, runtime=UiRuntime(), now_s=1.0)
+                        pygame.image.save(surface, str(out_dir / f"{state.value}_cancel_{size[0]}x{size[1]}_"
+                                                                 f"{variant}_{lang}.png"))
+                        count += 1
     return count
 
 

@@ -5,6 +5,10 @@ The vision and face pipelines ship their guidance texts as ``GUIDANCE_TEXT: {cod
 modules exist (:func:`build_catalogs` takes the tables directly, so tests need no module), so a guidance code such as ``card.move_closer`` is looked up like any other key.
 A key missing from a language falls back to Spanish, then to the key itself (visible, and recorded in
 :attr:`Translator.missing` so tests can fail on it).
+
+Counts use the language's CLDR plural rules (Babel's): :meth:`Translator.tn` picks ``<key>.<category>``
+('one', 'other', and for languages that have them 'few', 'many', ...), falling back to ``<key>.other``. So
+"Te queda 1 intento." and "Te quedan 2 intentos." are two catalog entries, never "1 intentos".
 """
 
 from __future__ import annotations
@@ -101,6 +105,13 @@ class Translator:
         tables = self._catalogs()
         return key in tables[self.language] or key in tables[DEFAULT_LANGUAGE]
 
+    def tn(self, key: str, n: int, **values: Any) -> str:
+        """The text for ``key`` with the count ``n`` (filled in as ``{n}``), in the plural form CLDR gives
+        ``n`` in this language; ``<key>.other`` when the catalog has no entry for that form."""
+        form = plural_form(self.language, n)
+        chosen = f"{key}.{form}" if self.has(f"{key}.{form}") else f"{key}.other"
+        return self.t(chosen, n=n, **values)
+
     def t(self, key: str, **values: Any) -> str:
         """The text for ``key`` in this language (falling back to Spanish, then to the key)."""
         tables = self._catalogs()
@@ -113,6 +124,18 @@ class Translator:
         if values:
             return string.Formatter().vformat(text, (), _Default(values))
         return text
+
+
+@functools.lru_cache(maxsize=8)
+def _plural_rule(language: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(language).plural_form
+
+
+def plural_form(language: str, n: int) -> str:
+    """CLDR plural category of ``n`` in ``language``: 'one', 'other', 'many', ... (Babel's locale data)."""
+    return str(_plural_rule(language)(abs(n)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -17,7 +17,6 @@ from kiosk.ui.i18n import translator
 from kiosk.ui.input import Pointer
 from kiosk.ui.screens import screen_for
 from kiosk.ui.screens._base import (
-    CONFIRM_CANCEL_STATES,
     LocalState,
     ScreenContext,
     busy_overlay,
@@ -61,6 +60,7 @@ class UiRuntime:
         self._settle_s = settle_s
         self._shown_at_s = float("-inf")  # when the screen on show first appeared
         self._press_t_s = float("-inf")  # when the touch in progress began
+        self._is_dialog_open = False  # the flow's "¿Quieres salir?" is drawn over the screen
 
     def theme_for(self, size: tuple[int, int], model: ScreenModel) -> Theme:
         key = (size, model.high_contrast, model.large_text)
@@ -82,6 +82,9 @@ class UiRuntime:
                 self.forget_citizen()
             self.last_state = model.state
             self._shown_at_s = now_s
+        if model.is_cancel_asked and not self._is_dialog_open:
+            self._shown_at_s = now_s  # the dialog is new: a double tap on Cancelar must not answer it
+        self._is_dialog_open = model.is_cancel_asked
         if model.notice != self._model_notice:
             self._model_notice = model.notice
             if model.notice == "signature.empty" and model.state == State.SIGNATURE:
@@ -92,10 +95,10 @@ class UiRuntime:
                             preview=preview, blitter=self.blitter, photo_cache=self._photo_cache,
                             content_cache=self._content_cache, countdown_total_s=self._countdown_total_s)
         screen_for(model.state)(ctx)
-        if self.local.is_cancel_asked and model.state in CONFIRM_CANCEL_STATES:
-            cancel_dialog(ctx)
-        if model.is_busy:  # a quick check runs (PIN, duplicate, card model): wait, and touches do nothing
+        if model.is_busy:  # a quick check runs (PIN, duplicate, card model): wait; only Help and Cancel work
             busy_overlay(ctx)
+        if model.is_cancel_asked:
+            cancel_dialog(ctx)
         self.last_targets = painter.targets
         self.last_texts = painter.texts
         self.last_offscreen_texts = ctx.offscreen_texts
@@ -134,7 +137,7 @@ class UiRuntime:
                 and pointer.t_s - self._last_activity_s >= 1.0:
             self._last_activity_s = pointer.t_s
             on_activity()
-        pad_rect = local.pad_rect if local.state == State.SIGNATURE and not local.is_cancel_asked else None
+        pad_rect = local.pad_rect if local.state == State.SIGNATURE and not self._is_dialog_open else None
         if pad_rect is not None:
             nx = (pointer.pos[0] - pad_rect.left) / max(1, pad_rect.width)
             ny = (pointer.pos[1] - pad_rect.top) / max(1, pad_rect.height)
@@ -151,7 +154,7 @@ class UiRuntime:
                 return
             if pointer.kind == "tap" and start is not None and pad_rect.collidepoint(start):
                 return  # a dot on the pad is ink, not a button press
-        if local.scroll_rect is not None and local.scroll_max_px > 0 and not local.is_cancel_asked:
+        if local.scroll_rect is not None and local.scroll_max_px > 0 and not self._is_dialog_open:
             if pointer.kind == "press" and local.scroll_rect.collidepoint(pointer.pos):
                 self._drag_anchor = (pointer.pos[1], local.scroll_px)
             elif pointer.kind == "move" and self._drag_anchor is not None:
@@ -162,10 +165,13 @@ class UiRuntime:
                 self._drag_anchor = None
         if pointer.kind != "tap":
             return
-        pressed_at = self._press_t_s if self._press_t_s != float("-inf") else pointer.t_s
-        if pressed_at < self._shown_at_s + self._settle_s:
-            return  # pressed on the screen before, or a double tap's second half: not meant for this screen
         target = self._target_at(pointer.pos)
+        pressed_at = self._press_t_s if self._press_t_s != float("-inf") else pointer.t_s
+        # Help and Cancel sit in the same place on every step and mean the same on each, so a tap on them is
+        # never "meant for the screen before": the walkthrough's Cancelar just after a capture was lost here.
+        is_chrome = target is not None and isinstance(target.action, (ev.CancelRequested, ev.HelpRequested))
+        if pressed_at < self._shown_at_s + self._settle_s and not is_chrome:
+            return  # pressed on the screen before, or a double tap's second half: not meant for this screen
         if target is None and local.state == State.IDLE_WARNING and not self._is_covered(pointer.pos):
             dispatch(ev.StillHereConfirmed())  # "if you do not touch the screen…": any touch counts
             return
@@ -180,10 +186,8 @@ class UiRuntime:
     def _local_action(self, action: LocalAction, dispatch: Callable[[Any], None]) -> None:
         local = self.local
         name = action.name
-        if name == "cancel_ask":
-            local.is_cancel_asked = True
-        elif name == "cancel_keep":
-            local.is_cancel_asked = False
+        if name == "consent_needs_tick":
+            local.notice = "privacy.tick_first"  # "Acepto" tapped before the box: say what is missing
         elif name == "scroll":
             local.scroll_px = int(min(max(0, local.scroll_px + action.value * local.scroll_step_px),
                                       local.scroll_max_px))
@@ -191,6 +195,7 @@ class UiRuntime:
             local.scroll_px = int(min(max(0, local.scroll_px + action.value), local.scroll_max_px))
         elif name == "toggle_consent":
             local.is_consent_checked = not local.is_consent_checked
+            local.notice = None
         elif name == "pin_digit":
             if len(local.pin) < MAX_PIN_DIGITS:
                 local.pin += str(action.value)

@@ -197,11 +197,14 @@ class Painter:
         return None
 
     def button(self, rect: pygame.Rect, label: str, action: Action, *, kind: str = "primary",
-               is_enabled: bool = True, icon: str | None = None, role: str = "button") -> pygame.Rect:
-        """A big rounded button with a centred label; ``kind``: primary | secondary | danger | ghost."""
+               is_enabled: bool = True, icon: str | None = None, role: str = "button",
+               is_dimmed: bool = False) -> pygame.Rect:
+        """A big rounded button with a centred label; ``kind``: primary | secondary | danger | ghost.
+
+        ``is_dimmed`` draws it greyed out yet keeps it tappable, so a tap can say why it cannot go on yet."""
         pal = self.palette
         rect = pygame.Rect(rect)
-        if not is_enabled:
+        if not is_enabled or is_dimmed:
             fill, fg = pal.disabled, pal.on_disabled
         elif kind == "primary":
             fill, fg = pal.primary, pal.on_primary

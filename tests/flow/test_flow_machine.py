@@ -26,6 +26,7 @@ from kiosk.flow.session import Session, scrub
 from kiosk.flow.states import (
     CAMERA_STATES,
     CITIZEN_STATES,
+    CONFIRM_CANCEL_STATES,
     HELP_STATES,
     IDLE_WATCHED_STATES,
     State,
@@ -301,7 +302,8 @@ TABLE: list[tuple[str, State, Make, State, tuple[type, ...]]] = [
      State.CHOOSE_ASPIRANT, ()),
     ("back to processes", State.CHOOSE_ASPIRANT, lambda m: ev.BackRequested(), State.CHOOSE_PROCESS, ()),
     ("consent", State.PRIVACY_NOTICE, lambda m: ev.ConsentGiven(), State.CARD_FRONT, (fx.StartCardCapture,)),
-    ("decline", State.PRIVACY_NOTICE, lambda m: ev.ConsentDeclined(), State.WELCOME, (fx.WipeSession,)),
+    ("decline", State.PRIVACY_NOTICE, lambda m: ev.ConsentDeclined(), State.PRIVACY_NOTICE, ()),
+    ("notice back", State.PRIVACY_NOTICE, lambda m: ev.BackRequested(), State.CHOOSE_ASPIRANT, ()),
     ("front", State.CARD_FRONT, lambda m: ev.CardCaptured(job=m.job, side="front", reading=front_reading()),
      State.CARD_BACK, (fx.StartCardCapture,)),
     ("front wrong side", State.CARD_FRONT, lambda m: ev.CardCaptured(job=m.job, side="back", reading=back_reading()),
@@ -392,6 +394,9 @@ def test_every_listed_transition_is_exercised_by_the_table() -> None:
 def test_cancel_from_every_citizen_step_wipes_everything(st: State) -> None:
     m = at(st)
     m2, out = step(m, ev.CancelRequested())
+    if st in CONFIRM_CANCEL_STATES:  # something was captured: "¿Quieres salir?" first, then "Sí, salir"
+        assert m2.state == st and m2.is_cancel_asked and build_screen_model(m2).is_cancel_asked
+        m2, out = step(m2, ev.CancelConfirmed())
     assert m2.state == State.WELCOME
     assert_wiped(m2, out)
     assert fx.StopCamera() in out
@@ -400,7 +405,7 @@ def test_cancel_from_every_citizen_step_wipes_everything(st: State) -> None:
 
 def test_cancel_from_help_and_idle_warning_wipes() -> None:
     m, _ = run(at(State.REVIEW_DATA), ev.HelpRequested())
-    m2, out = step(m, ev.CancelRequested())
+    m2, out = run(m, ev.CancelRequested(), ev.CancelConfirmed())
     assert m2.state == State.WELCOME
     assert_wiped(m2, out)
     m, _ = run(at(State.REVIEW_DATA), ev.Tick(T0 + 1000))
@@ -426,10 +431,9 @@ def test_help_from_every_step_returns_to_it(st: State) -> None:
         assert any(isinstance(e, (fx.StartCardCapture, fx.StartSelfie)) and e.job == m3.job for e in out)
 
 
-def test_help_is_not_offered_while_working() -> None:
-    for st in (State.FACE_MATCH, State.SEALING):
-        m = at(st)
-        assert step(m, ev.HelpRequested())[0].state == st
+def test_help_is_not_offered_while_sealing() -> None:
+    m = at(State.SEALING)
+    assert step(m, ev.HelpRequested())[0].state == State.SEALING
 
 
 @pytest.mark.parametrize("st", sorted(IDLE_WATCHED_STATES - {State.HELP}, key=lambda s: s.value))
@@ -523,7 +527,7 @@ def test_results_of_abandoned_jobs_are_ignored() -> None:
     assert m2 == m and out == ()
     # after a cancel, a late seal/match result must not resurrect anything
     s = at(State.FACE_MATCH)
-    w, _ = step(s, ev.CancelRequested())
+    w, _ = run(s, ev.CancelRequested(), ev.CancelConfirmed())
     for late in (ev.FaceMatched(job=s.job, is_match=True, distance=0.1, threshold=0.6),
                  ev.RecordSealed(job=s.job, folio="F"), ev.CameraFailed(job=s.job, reason="camera.timeout")):
         assert step(w, late) == (w, ())
@@ -634,7 +638,7 @@ def test_storage_full_during_a_session_waits_for_the_session_to_end() -> None:
     m = at(State.SIGNATURE)
     m, _ = step(m, ev.StorageChecked(is_ok=False, free_mb=10))
     assert m.state == State.SIGNATURE and not m.is_storage_ok
-    m, _ = run(m, ev.CancelRequested(), ev.StartPressed())
+    m, _ = run(m, ev.CancelRequested(), ev.CancelConfirmed(), ev.StartPressed())
     assert m.state == State.OUT_OF_SERVICE
 
 
@@ -746,7 +750,7 @@ def test_guidance_is_cleared_between_steps() -> None:
 def test_no_citizen_data_survives_any_reset_path() -> None:
     """Every way back to welcome, taken from a late step where the session is full."""
     resets = [
-        ("cancel", lambda m: [ev.CancelRequested()]),
+        ("cancel", lambda m: [ev.CancelRequested(), ev.CancelConfirmed()]),
         ("idle", lambda m: [ev.Tick(m.now_s + 10_000), ev.Tick(m.now_s + 20_000)]),
         ("crash", lambda m: [ev.WorkerCrashed(reason="X"), ev.Confirmed()]),
     ]
@@ -859,3 +863,165 @@ def test_help_shows_the_support_hours_in_the_citizens_language() -> None:
     assert build_screen_model(m).support == {"phone": "800 1", "email": "a@b.invalid", "hours": "Lunes 9–18"}
     m, _ = run(m, ev.LanguageChosen("en"))
     assert build_screen_model(m).support["hours"] == "Monday 9–18"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Cancel and help while work runs: the walkthrough's Cancelar on the back step, carried forward by the capture
+# that finished behind the dialog. A cancel arrives before, during (dialog open) and after each step's result.
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _pending_duplicate() -> Machine:
+    m = at(State.CARD_BACK)
+    m, _ = step(m, ev.CardCaptured(job=m.job, side="back", reading=back_reading()))
+    assert m.state == State.CARD_BACK and m.pending == "duplicate"
+    return m
+
+
+def _pending_evaluation() -> Machine:
+    m = at(State.CHOOSE_CARD_MODEL)
+    m, _ = step(m, ev.CardModelChosen("G"))
+    assert m.pending == "evaluate"
+    return m
+
+
+def _pending_pin() -> Machine:
+    m = at(State.OPERATOR_PIN)
+    m, _ = step(m, ev.PinEntered("2468"))
+    assert m.pending == "pin"
+    return m
+
+
+#: (name, machine waiting for a result, that result, the state it leads to)
+WORK: list[tuple[str, Callable[[], Machine], Callable[[Machine], Any], State]] = [
+    ("front capture", lambda: at(State.CARD_FRONT),
+     lambda m: ev.CardCaptured(job=m.job, side="front", reading=front_reading()), State.CARD_BACK),
+    ("back capture", lambda: at(State.CARD_BACK),
+     lambda m: ev.CardCaptured(job=m.job, side="back", reading=back_reading()), State.CARD_BACK),
+    ("duplicate check", _pending_duplicate, lambda m: ev.DuplicateChecked(job=m.job, is_duplicate=False),
+     State.REVIEW_DATA),
+    ("card evaluation", _pending_evaluation, lambda m: ev.CardEvaluated(job=m.job, model="G", refusal_reason=None),
+     State.CHOOSE_CARD_MODEL),
+    ("operator pin", _pending_pin, lambda m: ev.OperatorPinChecked(job=m.job, is_ok=True, operator_id="op-7"),
+     State.CHOOSE_PROCESS),
+    ("selfie", lambda: at(State.SELFIE), lambda m: ev.LivenessFinished(job=m.job, is_live=True, selfie=selfie(),
+                                                                       score=0.9), State.FACE_MATCH),
+    ("face match", lambda: at(State.FACE_MATCH),
+     lambda m: ev.FaceMatched(job=m.job, is_match=True, distance=0.3, threshold=0.6), State.SIGNATURE),
+]
+
+
+def _leave(m: Machine) -> tuple[Machine, list[Any]]:
+    """Tap Cancelar, and "Sí, salir" when the flow asks."""
+    m, out = run(m, ev.CancelRequested())
+    if m.is_cancel_asked:
+        m, more = run(m, ev.CancelConfirmed())
+        out += more
+    return m, out
+
+
+@pytest.mark.parametrize(("name", "make", "result", "then"), WORK, ids=[w[0] for w in WORK])
+def test_cancel_before_the_result_drops_it(name: str, make: Callable[[], Machine], result: Callable[[Machine], Any],
+                                           then: State) -> None:
+    m = make()
+    late = result(m)
+    m, out = _leave(m)
+    assert m.state == State.WELCOME
+    assert_wiped(m, out)
+    assert step(m, late) == (m, ())  # the late result resurrects nothing
+
+
+@pytest.mark.parametrize(("name", "make", "result", "then"), WORK, ids=[w[0] for w in WORK])
+def test_a_result_during_the_cancel_dialog_waits_for_the_answer(name: str, make: Callable[[], Machine],
+                                                                 result: Callable[[Machine], Any],
+                                                                 then: State) -> None:
+    m = make()
+    st = m.state
+    asked, out = run(m, ev.CancelRequested())
+    if not asked.is_cancel_asked:  # nothing captured yet: Cancelar ends at once (the "before" case)
+        assert asked.state == State.WELCOME
+        return
+    assert asked.state == st and build_screen_model(asked).is_cancel_asked
+    if st in CAMERA_STATES and m.pending is None:
+        assert fx.StopCamera() in out  # the capture does not go on behind the dialog
+    arrived, _ = step(asked, result(m))
+    assert arrived.state == st and arrived.is_cancel_asked  # the dialog stays; the flow does not move on
+    # taps on the step under the dialog do nothing either
+    assert step(arrived, ev.DataConfirmed())[0] == arrived
+    # "Sí, salir": the held result goes with the session
+    left, out = step(arrived, ev.CancelConfirmed())
+    assert left.state == State.WELCOME
+    assert_wiped(left, list(out))
+    # "No, seguir": back to the step; a capture starts again, a finished check is applied now
+    kept, out = step(arrived, ev.CancelKept())
+    assert not kept.is_cancel_asked
+    if st in CAMERA_STATES and m.pending is None:
+        assert kept.state == st and kept.job > m.job
+        assert any(isinstance(e, (fx.StartCardCapture, fx.StartSelfie)) and e.job == kept.job for e in out)
+    else:
+        assert kept.state == then or kept.pending != m.pending, (kept.state, kept.pending)
+
+
+@pytest.mark.parametrize(("name", "make", "result", "then"), WORK, ids=[w[0] for w in WORK])
+def test_cancel_after_the_result_is_honoured_in_the_next_step(name: str, make: Callable[[], Machine],
+                                                              result: Callable[[Machine], Any],
+                                                              then: State) -> None:
+    m = make()
+    m, _ = step(m, result(m))
+    assert m.state == then
+    m, out = _leave(m)
+    assert m.state == State.WELCOME
+    assert_wiped(m, out)
+
+
+@pytest.mark.parametrize(("name", "make", "result", "then"), WORK, ids=[w[0] for w in WORK])
+def test_help_while_work_runs_holds_the_result_until_help_closes(name: str, make: Callable[[], Machine],
+                                                                 result: Callable[[Machine], Any],
+                                                                 then: State) -> None:
+    m = make()
+    st = m.state
+    in_help, _ = step(m, ev.HelpRequested())
+    assert in_help.state == State.HELP and in_help.resume == st
+    assert not build_screen_model(in_help).is_busy  # help is readable, not dimmed by the spinner
+    arrived, _ = step(in_help, result(m))
+    assert arrived.state == State.HELP  # help is not torn away by the result
+    back, out = step(arrived, ev.HelpClosed())
+    if st in CAMERA_STATES and m.pending is None:
+        assert back.state == st and any(isinstance(e, (fx.StartCardCapture, fx.StartSelfie)) for e in out)
+    else:
+        assert back.state == then or back.pending != m.pending
+
+
+def test_face_match_result_held_through_help_and_the_idle_warning() -> None:
+    m = at(State.FACE_MATCH)
+    m, _ = run(m, ev.HelpRequested(), ev.FaceMatched(job=m.job, is_match=True, distance=0.3, threshold=0.6))
+    m, _ = step(m, ev.Tick(m.now_s + m.settings.idle_timeout_s + 1))
+    assert m.state == State.IDLE_WARNING and m.held is not None
+    m, _ = run(m, ev.StillHereConfirmed())
+    assert m.state == State.HELP or m.state == State.SIGNATURE
+
+
+def test_an_unanswered_cancel_dialog_ends_the_session() -> None:
+    m = at(State.SIGNATURE)
+    m, _ = step(m, ev.CancelRequested())
+    m, out = step(m, ev.Tick(m.now_s + m.settings.idle_timeout_s + 0.1))
+    assert m.state == State.WELCOME
+    assert_wiped(m, list(out))
+
+
+def test_cancel_is_not_offered_while_sealing_and_the_record_is_kept() -> None:
+    m = at(State.SEALING)
+    m2, out = step(m, ev.CancelRequested())
+    assert m2 == m and out == ()
+    m3, _ = step(m2, ev.RecordSealed(job=m.job, folio="F-1"))
+    assert m3.state == State.RECEIPT
+
+
+def test_no_acepto_says_so_and_offers_the_notice_again() -> None:
+    m = at(State.PRIVACY_NOTICE)
+    m, _ = step(m, ev.ConsentDeclined())
+    assert m.state == State.PRIVACY_NOTICE and build_screen_model(m).is_cancel_asked
+    back, _ = step(m, ev.CancelKept())
+    assert back.state == State.PRIVACY_NOTICE and not back.is_cancel_asked
+    gone, out = step(m, ev.CancelConfirmed())
+    assert gone.state == State.WELCOME and fx.AuditNote(kind="consent.declined") in out

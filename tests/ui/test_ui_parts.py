@@ -140,10 +140,37 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
 
 def test_translator_falls_back_and_fills_placeholders() -> None:
     tr = i18n.Translator("en")
-    assert tr.t("retry.left", n=2) == "2 tries left."
+    assert tr.t("retry.left.other", n=2) == "2 tries left."
     assert tr.t("no.such.key") == "no.such.key" and "no.such.key" in tr.missing
     assert i18n.Translator("fr").language == "es"
-    assert tr.t("retry.left") == "{n} tries left."  # a missing value shows, never crashes
+    assert tr.t("retry.left.other") == "{n} tries left."  # a missing value shows, never crashes
+
+
+@pytest.mark.parametrize(("lang", "key", "n", "expected"), [
+    ("es", "retry.left", 1, "Te queda 1 intento."),  # the walkthrough saw "Te quedan 1 intentos."
+    ("es", "retry.left", 2, "Te quedan 2 intentos."),
+    ("es", "retry.left", 0, "Te quedan 0 intentos."),
+    ("en", "retry.left", 1, "1 try left."),
+    ("en", "retry.left", 2, "2 tries left."),
+    ("es", "pin.wrong", 1, "Clave incorrecta. Te queda 1 intento."),
+    ("en", "pin.wrong", 1, "Wrong code. 1 try left."),
+    ("en", "pin.wrong", 3, "Wrong code. 3 tries left."),
+    ("es", "receipt.closing", 1, "Esta pantalla se cierra en 1 segundo."),
+    ("en", "receipt.closing", 30, "This screen closes in 30 seconds."),
+])
+def test_counts_use_the_languages_plural_rules(lang, key, n, expected) -> None:
+    assert i18n.Translator(lang).tn(key, n) == expected
+
+
+def test_every_count_has_the_plural_forms_its_language_uses() -> None:
+    from babel import Locale
+
+    for lang, table in i18n.catalogs().items():
+        counted = {k.rsplit(".", 1)[0] for k in table if k.endswith(".other")}
+        assert counted >= {"retry.left", "pin.wrong", "receipt.closing"}
+        for key in counted:
+            for form in Locale.parse(lang).plural_form.tags - {"many"}:  # 'many' = millions: .other serves
+                assert f"{key}.{form}" in table, (lang, key, form)
 
 
 def test_guidance_texts_are_merged_under_their_codes_and_the_catalog_wins() -> None:
@@ -295,7 +322,9 @@ def test_gallery_writes_every_screen(tmp_path) -> None:
     from kiosk.ui.gallery import main
 
     assert main(["--out", str(tmp_path), "--size", "800x480", "--lang", "en", "--variant", "normal"]) == 0
-    assert len(list(tmp_path.glob("*.png"))) == len(State)
+    from kiosk.ui.gallery import DIALOG_STATES_NAMES
+
+    assert len(list(tmp_path.glob("*.png"))) == len(State) + len(DIALOG_STATES_NAMES)  # + the leave dialogs
 
 
 def test_the_ui_forgets_the_citizen_when_the_session_ends() -> None:

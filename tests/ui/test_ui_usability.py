@@ -65,22 +65,30 @@ def _tap_label(runtime: UiRuntime, label: str, events: list) -> None:
 def test_cancel_after_the_card_asks_before_wiping(es_models, state) -> None:
     # Seen live: one tap on Cancel (right beside Help) at the signature dropped card, selfie and all, at once.
     from kiosk.flow import events as ev
+    from kiosk.flow.machine import step
+    from kiosk.flow.samples import sample_machines
 
     runtime, surface, events = UiRuntime(), pygame.Surface((800, 480)), []
+    machine = sample_machines("es")[state]
     model = es_models[state]
     runtime.render(surface, model, now_s=1.0)
     _tap_label(runtime, "Cancelar", events)
-    assert events == []  # nothing wiped yet
-    runtime.render(surface, model, now_s=1.1)
+    assert events == [ev.CancelRequested()]
+    # the flow (not the screen) decides to ask; the dialog is drawn from what it says
+    machine, _ = step(machine, events.pop())
+    assert machine.state == state and machine.is_cancel_asked
+    asked = dataclasses.replace(model, is_cancel_asked=True)
+    runtime.render(surface, asked, now_s=1.1)
     drawn = " | ".join(r.text for r in runtime.last_texts)
     assert "¿Quieres salir?" in drawn
     _tap_label(runtime, "No, seguir", events)
+    assert events == [ev.CancelKept()]
     runtime.render(surface, model, now_s=1.2)
-    assert events == [] and "¿Quieres salir?" not in " | ".join(r.text for r in runtime.last_texts)
-    _tap_label(runtime, "Cancelar", events)
-    runtime.render(surface, model, now_s=1.3)
+    assert "¿Quieres salir?" not in " | ".join(r.text for r in runtime.last_texts)
+    runtime.render(surface, asked, now_s=1.3)
+    events.clear()
     _tap_label(runtime, "Sí, salir", events)
-    assert events == [ev.CancelRequested()]
+    assert events == [ev.CancelConfirmed()]
 
 
 def test_cancel_before_the_card_leaves_at_once(es_models) -> None:
@@ -97,8 +105,7 @@ def test_the_leave_dialog_blocks_the_signature_pad(es_models) -> None:
 
     runtime, surface, events = UiRuntime(), pygame.Surface((800, 480)), []
     runtime.render(surface, es_models[State.SIGNATURE], now_s=1.0)
-    _tap_label(runtime, "Cancelar", events)
-    runtime.render(surface, es_models[State.SIGNATURE], now_s=1.1)
+    runtime.render(surface, dataclasses.replace(es_models[State.SIGNATURE], is_cancel_asked=True), now_s=1.1)
     for kind, x in (("press", 200), ("move", 300), ("release", 400)):
         runtime.handle_pointer(Pointer(kind, (x, 300), 1.2, start_pos=(200, 300)), events.append)
     assert runtime.local.pad.strokes == []
@@ -113,8 +120,7 @@ def test_the_leave_dialog_fits_every_screen(size, lang, large_text) -> None:
     model = dataclasses.replace(sample_screen_models(lang)[State.SIGNATURE], large_text=large_text)
     runtime, surface = UiRuntime(), pygame.Surface(size)
     runtime.render(surface, model, now_s=1.0)
-    runtime.local.is_cancel_asked = True
-    runtime.render(surface, model, now_s=1.1)
+    runtime.render(surface, dataclasses.replace(model, is_cancel_asked=True), now_s=1.1)
     theme = runtime.theme_for(size, model)
     dialog = runtime.last_texts[-4:]  # heading, body and the two buttons' labels
     for rec in dialog:
@@ -190,3 +196,26 @@ def test_the_aspirant_list_has_a_way_back_when_there_was_a_process_choice(es_mod
     alone = dataclasses.replace(model, processes=model.processes[:1])
     runtime.render(pygame.Surface((800, 480)), alone, now_s=2.0)
     assert not any(t.action == ev.BackRequested() for t in runtime.last_targets)
+
+
+def test_cancel_and_help_right_after_a_new_screen_are_not_ignored(es_models) -> None:
+    # Seen live: Cancelar tapped as the back step appeared did nothing (the 0.4 s settle rule) and the flow
+    # went on. Help and Cancel mean the same on every step, so the settle rule does not apply to them.
+    from kiosk.flow import events as ev
+    from kiosk.ui.input import Pointer
+
+    for label, expected in (("Cancelar", ev.CancelRequested()), ("Ayuda", ev.HelpRequested())):
+        runtime, events = UiRuntime(), []
+        runtime.render(pygame.Surface((800, 480)), es_models[State.CARD_BACK], now_s=5.0)
+        target = next(t for t in runtime.last_targets if t.is_enabled and t.label == label)
+        for kind in ("press", "release", "tap"):
+            runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center),
+                                   events.append)
+        assert events == [expected]
+    # other buttons still wait out the settle time (a double tap's second half is not for the new screen)
+    runtime, events = UiRuntime(), []
+    runtime.render(pygame.Surface((800, 480)), es_models[State.REVIEW_DATA], now_s=5.0)
+    target = next(t for t in runtime.last_targets if t.is_enabled and t.action == ev.DataConfirmed())
+    for kind in ("press", "release", "tap"):
+        runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center), events.append)
+    assert events == []

@@ -12,7 +12,7 @@ import pygame
 
 from kiosk.flow import events as ev
 from kiosk.flow.screen_model import ScreenModel
-from kiosk.flow.states import HELP_STATES, WORKING_STATES, State
+from kiosk.flow.states import HELP_STATES, State
 from kiosk.ui.i18n import Translator
 from kiosk.ui.layout import Layout, footer_buttons, make_layout
 from kiosk.ui.theme import Theme
@@ -30,13 +30,8 @@ from kiosk.ui.widgets import (
 CANCEL_STATES = frozenset({
     State.OPERATOR_PIN, State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT, State.PRIVACY_NOTICE, State.CARD_FRONT,
     State.CARD_BACK, State.CHOOSE_CARD_MODEL, State.REVIEW_DATA, State.REVIEW_PHOTO, State.SELFIE_TIPS,
-    State.SELFIE, State.MATCH_RETRY, State.SIGNATURE, State.CONFIRM, State.DUPLICATE_WARNING,
+    State.SELFIE, State.FACE_MATCH, State.MATCH_RETRY, State.SIGNATURE, State.CONFIRM, State.DUPLICATE_WARNING,
 })
-
-#: Steps where Cancel asks first: the citizen's card (and later face and signature) has been captured, and the
-#: Cancel button sits beside Help, so one slip of a finger must not throw two minutes of work away.
-CONFIRM_CANCEL_STATES = CANCEL_STATES - {State.OPERATOR_PIN, State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT,
-                                         State.PRIVACY_NOTICE, State.CARD_FRONT}
 
 
 @dataclass
@@ -56,7 +51,6 @@ class LocalState:
     pad: SignaturePad = field(default_factory=SignaturePad)
     pad_rect: pygame.Rect | None = None
     notice: str | None = None  # a UI-side message key, e.g. 'signature.too_short'
-    is_cancel_asked: bool = False  # the "do you want to leave?" dialog is open
 
 
 @dataclass
@@ -111,10 +105,10 @@ def draw_header(ctx: ScreenContext, header: pygame.Rect) -> None:
     top = header.centery - btn_h // 2
     if m.state in CANCEL_STATES:
         r = pygame.Rect(right - btn_w, top, btn_w, btn_h)
-        action = LocalAction("cancel_ask") if m.state in CONFIRM_CANCEL_STATES else ev.CancelRequested()
-        p.button(r, ctx.t("btn.cancel"), action, kind="secondary", icon="cross", role="small")
+        # the flow decides whether to ask "¿Quieres salir?" first (it knows what has been captured)
+        p.button(r, ctx.t("btn.cancel"), ev.CancelRequested(), kind="secondary", icon="cross", role="small")
         right = r.left - th.gap_px
-    if m.state in HELP_STATES and m.state not in WORKING_STATES:
+    if m.state in HELP_STATES:
         r = pygame.Rect(right - btn_w, top, btn_w, btn_h)
         p.button(r, ctx.t("btn.help"), ev.HelpRequested(), kind="secondary", icon="help", role="small")
         right = r.left - th.gap_px
@@ -157,20 +151,24 @@ def footer(ctx: ScreenContext, buttons: Sequence[tuple[str, Any, str]], *, icons
 
 
 def busy_overlay(ctx: ScreenContext) -> None:
-    """A quick check is running: dim the screen, show a spinner, swallow touches."""
+    """A quick check is running: dim the step below the header, show a spinner, swallow touches there.
+    Help and Cancel in the header stay live: a citizen who wants to leave is never made to wait."""
     p = ctx.p
-    shade = pygame.Surface(p.surface.get_size(), pygame.SRCALPHA)
-    shade.fill((0, 0, 0, 120))
-    p.surface.blit(shade, (0, 0))
     w, h = p.surface.get_size()
-    r = min(w, h) // 10
-    pygame.draw.circle(p.surface, p.palette.surface, (w // 2, h // 2), round(r * 1.6))
-    spinner(p, (w // 2, h // 2), r, ctx.now_s)
-    p.target(pygame.Rect(0, 0, w, h), None, "busy", is_enabled=False)
+    top = ctx.layout.header.bottom + 1 if ctx.layout is not None and ctx.layout.header.height else 0
+    shade = pygame.Surface((w, h - top), pygame.SRCALPHA)
+    shade.fill((0, 0, 0, 120))
+    p.surface.blit(shade, (0, top))
+    r = min(w, h - top) // 10
+    centre = (w // 2, top + (h - top) // 2)
+    pygame.draw.circle(p.surface, p.palette.surface, centre, round(r * 1.6))
+    spinner(p, centre, r, ctx.now_s)
+    p.target(pygame.Rect(0, top, w, h - top), None, "busy", is_enabled=False)
 
 
 def cancel_dialog(ctx: ScreenContext) -> None:
-    """"Do you want to leave?" over the current step: dims it, swallows touches, offers stay or leave."""
+    """"Do you want to leave?" over the current step: dims it, swallows touches, offers stay or leave.
+    On the privacy notice, after "No acepto": nothing was kept; end, or read the notice again."""
     p, th = ctx.p, ctx.theme
     w, h = p.surface.get_size()
     shade = pygame.Surface((w, h), pygame.SRCALPHA)
@@ -179,7 +177,9 @@ def cancel_dialog(ctx: ScreenContext) -> None:
     p.target(pygame.Rect(0, 0, w, h), None, "dialog", is_enabled=False)
     box_w = min(w - 2 * th.margin_px, th.px(640))
     inner_w = box_w - 2 * th.px(20)
-    heading, body = ctx.t("cancel.title"), ctx.t("cancel.body")
+    is_decline = ctx.m.state == State.PRIVACY_NOTICE
+    prefix = "declined" if is_decline else "cancel"
+    heading, body = ctx.t(f"{prefix}.title"), ctx.t(f"{prefix}.body")
     heading_h = p.text_height(heading, inner_w, role="title", bold=True)
     body_h = p.text_height(body, inner_w, role="body")
     btn_h = th.min_touch_px + th.px(8)
@@ -196,8 +196,8 @@ def cancel_dialog(ctx: ScreenContext) -> None:
     stay = pygame.Rect(leave.right + th.gap_px, buttons_top, inner_w - half - th.gap_px, btn_h)
     # as on the idle warning ("Terminar | Sí, sigo aquí"): leaving on the left, keeping the work is the
     # primary button on the right, where every step's "go on" is
-    p.button(leave, ctx.t("cancel.leave"), ev.CancelRequested(), kind="secondary", icon="cross")
-    p.button(stay, ctx.t("cancel.stay"), LocalAction("cancel_keep"), kind="primary", icon="back")
+    p.button(leave, ctx.t(f"{prefix}.leave"), ev.CancelConfirmed(), kind="secondary", icon="cross")
+    p.button(stay, ctx.t(f"{prefix}.stay"), ev.CancelKept(), kind="primary", icon="back")
 
 
 def scroll_area(ctx: ScreenContext, rect: pygame.Rect, key: Any,

@@ -9,6 +9,6 @@ from kiosk.ui.widgets import draw_pictogram
 
 def render(ctx: ScreenContext) -> None:
     m = ctx.m
-    left = ctx.t("retry.left", n=m.attempts_left) if m.attempts_left is not None else None
+    left = ctx.tr.tn("retry.left", m.attempts_left) if m.attempts_left is not None else None
     message_screen(ctx, lambda p, r: draw_pictogram(p, "light", r), ctx.t("retry.title"), ctx.t("retry.body"),
                    [(ctx.t("btn.retry"), ev.RetryRequested(), "primary")], extra=left)

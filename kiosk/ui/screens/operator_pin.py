@@ -33,7 +33,10 @@ def render(ctx: ScreenContext) -> None:
         pygame.draw.circle(p.surface, p.palette.text, (dots.left + rad * 2 + i * rad * 3, dots.centery), rad)
     notice = ctx.m.notice
     if notice in ("pin.wrong", "pin.empty"):
-        msg = ctx.t(notice, n=m.pin_attempts_left if m.pin_attempts_left is not None else "")
+        if notice == "pin.wrong" and m.pin_attempts_left is not None:
+            msg = ctx.tr.tn("pin.wrong", m.pin_attempts_left)
+        else:
+            msg = ctx.t("pin.empty")
         p.text(msg, pygame.Rect(rest.left, dots.bottom + th.px(8), rest.width,
                                 max(0, rest.bottom - dots.bottom - th.px(8))), colour=p.palette.danger, bold=True)
     keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pygame
 
 from kiosk.flow import events as ev
-from kiosk.ui.screens._base import ScreenContext, begin, footer, scroll_area
+from kiosk.ui.layout import footer_buttons
+from kiosk.ui.screens._base import ScreenContext, begin, scroll_area
 from kiosk.ui.widgets import LocalAction, Painter, draw_qr
 
 #: (heading key, text key) in the order of FACTS §7's checklist.
@@ -55,8 +56,13 @@ def render(ctx: ScreenContext) -> None:
     else:
         title_h = 0
     check = pygame.Rect(body.left, body.bottom - check_h, body.width, check_h)
+    notice_h = 0
+    if local.notice == "privacy.tick_first":  # "Acepto" was tapped before the box: say what is missing
+        notice_h = p.text_height(ctx.t("privacy.tick_first"), body.width, role="body", bold=True)
+        p.text(ctx.t("privacy.tick_first"), pygame.Rect(body.left, check.top - notice_h, body.width, notice_h),
+               role="body", bold=True, colour=p.palette.danger if not th.is_high_contrast else p.palette.warning)
     area = pygame.Rect(body.left, body.top + title_h + th.px(4), body.width,
-                       check.top - body.top - title_h - th.px(10))
+                       check.top - notice_h - body.top - title_h - th.px(10))
     sections = notice_texts(ctx)
     url = m.process.privacy_url if m.process and m.process.privacy_url else ""
 
@@ -84,6 +90,14 @@ def render(ctx: ScreenContext) -> None:
     key = ("privacy", is_title_fixed, m.language, m.process.id if m.process else None, m.aspirant.id if m.aspirant else None)
     scroll_area(ctx, area, key, draw)
     p.checkbox(check, ctx.t("privacy.checkbox"), local.is_consent_checked, LocalAction("toggle_consent"))
-    footer(ctx, [(ctx.t("privacy.decline_btn"), ev.ConsentDeclined(), "secondary"),
-                 (ctx.t("privacy.accept"), ev.ConsentGiven() if local.is_consent_checked else None, "primary")],
-           icons=("cross", "check"))
+    buttons: list[tuple[str, object, str]] = []
+    if m.can_go_back:  # a wrong aspirant is an easy slip: go back to the choice rather than cancel everything
+        buttons.append((ctx.t("btn.back"), ev.BackRequested(), "secondary"))
+    buttons.append((ctx.t("privacy.decline_btn"), ev.ConsentDeclined(), "secondary"))
+    rects = footer_buttons(th, layout.footer, len(buttons) + 1)
+    for rect, (label, action, kind) in zip(rects, buttons, strict=False):
+        p.button(rect, label, action, kind=kind, icon="cross" if isinstance(action, ev.ConsentDeclined) else None)
+    # "Acepto" greyed until the box is ticked, yet a tap on it explains instead of doing nothing
+    p.button(rects[-1], ctx.t("privacy.accept"),
+             ev.ConsentGiven() if local.is_consent_checked else LocalAction("consent_needs_tick"),
+             kind="primary", icon="check", is_dimmed=not local.is_consent_checked)

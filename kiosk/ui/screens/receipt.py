@@ -31,7 +31,7 @@ def render(ctx: ScreenContext) -> None:
     y = r.bottom + th.px(8)
     tail = ctx.t("receipt.keep")
     if m.countdown_s is not None:
-        tail += " " + ctx.t("receipt.closing", n=m.countdown_s)
+        tail += " " + ctx.tr.tn("receipt.closing", m.countdown_s)
     p.text(tail, pygame.Rect(rest.left, y, rest.width, max(0, rest.bottom - y)), role="small",
            colour=p.palette.text_muted)
     if m.folio:
