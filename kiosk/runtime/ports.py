@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
@@ -59,7 +59,8 @@ class StillVerdict:
 
 class CardCapturePort(Protocol):
     def feed(self, frame: Frame) -> FeedResult: ...
-    def analyse_still(self, still_bgr: ImageBGR, attempt: int, is_last: bool) -> StillVerdict: ...
+    def analyse_still(self, still_bgr: ImageBGR, attempt: int, is_last: bool, white_balance: Any = None
+                      ) -> StillVerdict: ...
     def reset(self) -> None: ...
 
 
