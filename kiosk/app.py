@@ -15,14 +15,24 @@ import logging
 import os
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
+from kiosk.store.durable import make_private_dir
+
+if TYPE_CHECKING:  # the parts are imported when build_kiosk runs, not when this module is imported
+    from kiosk.camera.base import Camera
+    from kiosk.catalog import Catalog
+    from kiosk.runtime.controller import Controller
+    from kiosk.runtime.ports import Director, FacePort, VisionPort
+    from kiosk.runtime.workers import EffectRunner
+    from kiosk.store.db import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +47,15 @@ class Kiosk:
 
     cfg: Config
     clock: Clock
-    controller: Any
-    runner: Any
-    camera: Any
-    store: Any
-    face: Any
-    vision: Any
-    catalog: Any
-    director: Any = None
-    closers: list[Any] = field(default_factory=list)
+    controller: Controller
+    runner: EffectRunner
+    camera: Camera
+    store: RecordStore
+    face: FacePort
+    vision: VisionPort
+    catalog: Catalog
+    director: Director | None = None  # development: plays synthetic citizens into the scripted camera
+    closers: list[Callable[[], object]] = field(default_factory=list)  # run in reverse order by close()
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -132,12 +142,13 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         events = EventQueue()
         camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
                                      rng=rng or random.SystemRandom(), threaded=threaded,
+                                     max_stills=cfg.vision.stills_per_side, selfie_timeout_s=cfg.face.selfie_timeout_s,
                                      frame_period_s=1.0 / cfg.camera.frame_rate_fps,
                                      preview_timeout_s=cfg.camera.frame_timeout_s)
         closers.append(camera_worker.close)
         jobs = JobWorker(events.post, threaded=threaded)
         closers.append(jobs.close)
-        speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
+        speaker = Speaker(_voice_text, speed_wpm=cfg.ui.voice_speed_wpm)  # always built: voice can be switched on from the welcome screen
         store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
                               speaker=speaker, pin_guard=pin_guard)
@@ -222,12 +233,22 @@ class HeadlessMirror:
             self._last_state = state
         now = time.monotonic()
         if now - self._last_save >= self.SAVE_PERIOD_S:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The screen shows names, MRZ and face: the mirror is readable by the kiosk's user only.
+            make_private_dir(self.path.parent)
             tmp = self.path.with_suffix(".tmp.png")
             display.save_png(tmp)
+            os.chmod(tmp, 0o600)
             os.replace(tmp, self.path)
             self._last_save = now
         time.sleep(self.FRAME_PERIOD_S)
+
+
+def announce_development_mode(cfg: Config) -> None:
+    """Say loudly, in the log and on the terminal, that this kiosk seals to DEVELOPMENT keys."""
+    text = (f"DEVELOPMENT MODE (--dev): records are sealed to a DEVELOPMENT central key pair whose private halves "
+            f"lie in {cfg.data_path / 'dev-central'}; never capture real citizens this way")
+    log.warning("%s", text)
+    print(f"kiosk: {text}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,12 +260,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ok, how = has_display()
     headless = not ok
+    if headless and not args.dev:
+        # A production kiosk with no screen serves nobody, and a mirror of its screen would put whoever stands
+        # at it (names, MRZ, face) in a file: refuse instead.
+        print(f"kiosk: cannot start: no screen here ({how}). A production kiosk needs its display; to run "
+              f"headless for development (the screen mirrored to a PNG), use --dev", file=sys.stderr)
+        return 2
     if headless:
-        # No screen here (a server, CI, an SSH session): run the real kiosk on SDL's dummy display and mirror
-        # what it shows to a PNG, so `make run` still starts everything and a developer can watch it.
+        # Development with no screen (a server, CI, an SSH session): run the real kiosk on SDL's dummy display
+        # and mirror what it shows to a PNG, so `make run` still starts everything and a developer can watch it.
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     try:
         cfg = load_config(args.config, overrides=dev_overrides(args.data_dir, args.dev))
+        if cfg.device.dev_mode:
+            announce_development_mode(cfg)
         kiosk = build_kiosk(cfg)
     except KioskError as exc:
         print(f"kiosk: cannot start: {exc}", file=sys.stderr)
