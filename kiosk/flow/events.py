@@ -190,6 +190,15 @@ class StaffHelpRequested:
 
 
 @dataclass(frozen=True)
+class ProcessesActive:
+    """Which catalog processes are collecting today (by id), from the clock at the time of the check. Sent at
+    every return to welcome and every minute: a process whose window closed is not offered to the next
+    citizen, while a session already inside it still seals (its window was open when it started)."""
+
+    process_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Tick:
     """Time passed; ``now_s`` is the injected clock's monotonic seconds. Sent by the controller every frame."""
 

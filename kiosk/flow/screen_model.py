@@ -16,6 +16,7 @@ from kiosk.flow.machine import (
     Machine,
     can_leave_notice_back,
     countdown_s,
+    offered_processes,
 )
 from kiosk.flow.states import STEP_TOTAL, STEPS, State
 
@@ -141,8 +142,9 @@ def build_screen_model(m: Machine) -> ScreenModel:
     """The ScreenModel of the machine's current state."""
     st = m.state
     step, step_key = STEPS.get(st, (0, None))
-    processes = tuple(_process_item(p) for p in m.settings.processes)
-    process = next((p for p in processes if p.id == m.session.process_id), None)
+    processes = tuple(_process_item(p) for p in offered_processes(m))
+    chosen = next((p for p in m.settings.processes if p.id == m.session.process_id), None)
+    process = _process_item(chosen) if chosen is not None else None
     aspirant = next((a for a in process.aspirants if a.id == m.session.aspirant_id), None) if process else None
     overlay = "card" if st in (State.CARD_FRONT, State.CARD_BACK) else "face" if st == State.SELFIE else None
     show_review = st in (State.REVIEW_DATA, State.REVIEW_PHOTO, State.DUPLICATE_WARNING, State.CONFIRM)

@@ -393,7 +393,9 @@ class EffectRunner:
 
     def __init__(self, camera: CameraWorker, jobs: JobWorker, vision: VisionPort, face: FacePort, store: StorePort,
                  clock: Clock, *, pin_check: Callable[[str], str | None] | None = None,
-                 speaker: Speaker | None = None, pin_guard: Any = None) -> None:
+                 speaker: Speaker | None = None, pin_guard: Any = None,
+                 active_processes: Callable[[], Sequence[str]] | None = None) -> None:
+        """``active_processes()``: ids of the catalog processes open today, by the clock at each call."""
         self.camera = camera
         self.jobs = jobs
         self._vision = vision
@@ -403,6 +405,7 @@ class EffectRunner:
         self._pin_check = pin_check
         self._speaker = speaker
         self._pin_guard = pin_guard  # kiosk.store.operator_pin.PinGuardFile (operator mode) or None
+        self._active_processes = active_processes
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:
@@ -431,6 +434,10 @@ class EffectRunner:
             self.jobs.submit(lambda: self._check_pin(e))
         elif isinstance(e, fx.CheckStorage):
             self.jobs.submit(self._space)
+        elif isinstance(e, fx.CheckProcesses):
+            if self._active_processes is not None:
+                active = self._active_processes
+                self.jobs.submit(lambda: ev.ProcessesActive(process_ids=tuple(active())))
         elif isinstance(e, fx.Speak):
             if self._speaker is not None:
                 self._speaker.say(e.key, e.language)

@@ -170,3 +170,40 @@ def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
     saved = pygame.image.load(str(tmp_path / "out" / "screen.png"))
     assert saved.get_size() == (80, 48) and tuple(saved.get_at((5, 5)))[:3] == (10, 200, 30)
     assert not (tmp_path / "out" / "screen.tmp.png").exists()
+
+
+def test_today_comes_from_the_clock_at_each_use_and_closed_processes_stop_being_offered(tmp_path: Path) -> None:
+    # Walkthrough finding 8: "today" was computed once at start, so a kiosk running for days checked vigencia
+    # against its start date and kept offering processes whose window had closed. The development catalog's
+    # processes end on 2030-12-31: start the kiosk one minute before midnight that day.
+    from datetime import datetime
+
+    from kiosk.flow import events as ev
+
+    clock = FakeClock(start_wall=datetime(2030, 12, 31, 23, 59, 0).timestamp())
+    kiosk = build_kiosk(cfg_for(tmp_path), clock=clock, threaded=False, face=FakeFace())
+    try:
+        c = kiosk.controller
+        assert len(c.machine.active_process_ids or ()) == 3
+        assert kiosk.vision._today().isoformat() == "2030-12-31"
+        c.dispatch(ev.StartPressed())  # a citizen starts while the processes are open
+        started = c.state
+        assert started in (State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT, State.PRIVACY_NOTICE)
+        clock.advance(30)
+        c.pump()
+        c.dispatch(ev.StillHereConfirmed())  # the citizen is reading (a touch), so no idle warning
+        clock.advance(31)  # midnight passes
+        assert kiosk.vision._today().isoformat() == "2031-01-01"  # vigencia is judged by the new day
+        c.pump()  # the minute's check runs on the controller's periodic list
+        kiosk.runner.jobs.run_pending()
+        c.pump()
+        assert c.machine.active_process_ids == frozenset()
+        assert c.state == started  # the citizen already inside goes on
+        c.dispatch(ev.CancelRequested())
+        kiosk.runner.jobs.run_pending()
+        c.pump()
+        assert c.state == State.WELCOME
+        c.dispatch(ev.StartPressed())  # the next citizen is not offered the closed processes
+        assert c.state == State.OUT_OF_SERVICE and c.machine.reason == "catalog.empty"
+    finally:
+        kiosk.close()

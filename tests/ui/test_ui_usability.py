@@ -131,12 +131,35 @@ def test_the_leave_dialog_fits_every_screen(size, lang, large_text) -> None:
     assert all(surface.get_rect().contains(t.rect) for t in live)
 
 
-@pytest.mark.parametrize(("reason", "said"), [("card.data_rejected", "Dijiste que los datos estaban mal"),
-                                              ("card.photo_rejected", "Dijiste que no era tu foto")])
-def test_card_front_says_why_it_asks_again(es_models, reason, said) -> None:
-    model = dataclasses.replace(es_models[State.CARD_FRONT], reason=reason)
-    assert said in _drawn(model)
-    assert said not in _drawn(es_models[State.CARD_FRONT])
+@pytest.mark.parametrize(("reason", "said"), [("card.data_rejected", "Dijiste que los datos no estaban bien"),
+                                              ("card.photo_rejected", "Dijiste que la foto no era la tuya")])
+def test_a_retake_says_why_and_its_buttons_match_its_words(es_models, reason, said) -> None:
+    # Seen live: "Están mal" / "No es mi foto" jumped to the camera with no word of why; the third time the
+    # screen said "Vamos a tomar otra vez tu credencial" with only Terminar and staff help to tap.
+    runtime = UiRuntime()
+    retake = dataclasses.replace(es_models[State.CARD_REFUSED], reason=reason, can_retry=True)
+    runtime.render(pygame.Surface((800, 480)), retake, now_s=1.0)
+    drawn = " | ".join(r.text for r in runtime.last_texts)
+    labels = [t.label for t in runtime.last_targets if t.is_enabled]
+    assert said in drawn and "Vamos a tomar otra vez tu credencial" in drawn and "Tomar otra vez" in labels
+    final = dataclasses.replace(retake, can_retry=False)
+    runtime.render(pygame.Surface((800, 480)), final, now_s=2.0)
+    drawn = " | ".join(r.text for r in runtime.last_texts)
+    labels = [t.label for t in runtime.last_targets if t.is_enabled]
+    assert "Vamos a tomar otra vez" not in drawn and "Tomar otra vez" not in labels
+    assert "Ya no quedan intentos" in drawn and "Pedir ayuda al personal" in labels
+
+
+def test_no_refusal_promises_a_retry_its_buttons_do_not_offer(es_models) -> None:
+    from kiosk.flow.machine import RETRYABLE_CARD_REASONS
+
+    for reason in sorted(RETRYABLE_CARD_REASONS):
+        runtime = UiRuntime()
+        model = dataclasses.replace(es_models[State.CARD_REFUSED], reason=reason, can_retry=False)
+        runtime.render(pygame.Surface((800, 480)), model, now_s=1.0)
+        drawn = " | ".join(r.text for r in runtime.last_texts)
+        assert "Intentar de nuevo" not in [t.label for t in runtime.last_targets]
+        assert "intenta de nuevo" not in drawn.lower() and "Ya no quedan intentos" in drawn, (reason, drawn)
 
 
 @pytest.mark.parametrize("size", [(800, 480), (720, 1280), (1024, 600), (1280, 800)],
