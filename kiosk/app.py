@@ -145,7 +145,8 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         jobs = JobWorker(events.post, threaded=threaded)
         closers.append(jobs.close)
         speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
-        store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
+        store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced,
+                                  device_key=keys.device_key)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
                               speaker=speaker, pin_guard=pin_guard,
                               active_processes=lambda: [p.id for p in catalog.active(today_now())])

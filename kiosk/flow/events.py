@@ -304,8 +304,13 @@ class StorageChecked:
 
 @dataclass(frozen=True)
 class RecordSealed:
+    """Sealed and durable. ``receipt_qr``: the signed receipt text (kiosk.store.citizen_receipt), '' if none;
+    ``sealed_wall_s``: when (Unix seconds), for the receipt's date and time."""
+
     job: int
     folio: str
+    receipt_qr: str = ""
+    sealed_wall_s: float | None = None
 
 
 @dataclass(frozen=True)

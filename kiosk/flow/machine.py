@@ -473,7 +473,8 @@ def _confirmed_seal(m: Machine, e: ev.Confirmed) -> Result:
 def _record_sealed(m: Machine, e: ev.RecordSealed) -> Result:
     # Sealed and durable: the plaintext is no longer needed, so drop it now; only the folio stays on screen.
     m = m.with_(session=Session(folio=e.folio, process_id=m.session.process_id,
-                                aspirant_id=m.session.aspirant_id))
+                                aspirant_id=m.session.aspirant_id, receipt_qr=e.receipt_qr,
+                                sealed_wall_s=e.sealed_wall_s))
     return _go(m, State.RECEIPT, (fx.WipeSession(), fx.AuditNote(kind="record.sealed"), fx.CheckStorage()),
                deadline_s=m.now_s + m.settings.receipt_timeout_s)
 

@@ -468,8 +468,9 @@ class EffectRunner:
         return ev.FaceMatched(job=e.job, is_match=out.is_match, distance=out.distance, threshold=out.threshold)
 
     def _seal(self, e: fx.SealRecord) -> Any:
+        wall_s = self._clock.wall()
         try:
-            folio = self._store.seal(e.draft, self._clock.wall())
+            folio = self._store.seal(e.draft, wall_s)
         except StorageFull:
             return ev.SealFailed(job=e.job, reason="storage.full")
         except KeyMissing:
@@ -478,7 +479,12 @@ class EffectRunner:
         except StoreError:
             log.exception("sealing failed")
             return ev.SealFailed(job=e.job, reason="store.error")
-        return ev.RecordSealed(job=e.job, folio=folio)
+        try:
+            qr = self._store.receipt_qr(folio, e.draft.process_id, e.draft.aspirant_id, wall_s)
+        except Exception:  # noqa: BLE001 - the record is sealed and durable: the folio alone still goes out
+            log.exception("signing the receipt QR failed")
+            qr = ""
+        return ev.RecordSealed(job=e.job, folio=folio, receipt_qr=qr, sealed_wall_s=wall_s)
 
     def _check_pin(self, e: fx.CheckOperatorPin) -> Any:
         operator = self._pin_check(e.pin) if self._pin_check is not None else None
