@@ -81,7 +81,9 @@ class FlowSettings:
             language=ui.language, high_contrast=ui.high_contrast, large_text=ui.large_text, voice=ui.voice,
             accepted_models=tuple(cfg.credential.accepted_models),
             support={"phone": cfg.support.phone, "email": cfg.support.email, "hours": cfg.support.hours,
-                     "hours_en": cfg.support.hours_en},
+                     "hours_en": cfg.support.hours_en,
+                     # the privacy notice says how long records stay after INE's receipt: from config, truthfully
+                     "purge_grace_days": f"{cfg.store.purge_grace_days:g}"},
         )
 
 

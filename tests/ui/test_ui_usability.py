@@ -242,3 +242,25 @@ def test_cancel_and_help_right_after_a_new_screen_are_not_ignored(es_models) -> 
     for kind in ("press", "release", "tap"):
         runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center), events.append)
     assert events == []
+
+
+def test_the_notice_says_how_long_records_really_stay(tmp_path) -> None:
+    # The notice said data are erased once INE confirms receipt, while store.purge_grace_days kept them longer.
+    from kiosk.config import load_config
+    from kiosk.flow.machine import FlowSettings
+    from kiosk.flow.samples import sample_screen_models, sample_settings
+    from kiosk.ui.i18n import translator
+    from kiosk.ui.screens._base import ScreenContext
+    from kiosk.ui.screens.privacy_notice import notice_texts
+    from kiosk.ui.theme import Fonts, make_theme
+    from kiosk.ui.widgets import Painter
+
+    cfg = load_config(env={}, overrides={"store": {"purge_grace_days": 7}})
+    support = FlowSettings.from_config(cfg, ()).support
+    settings = dataclasses.replace(sample_settings(is_operator_mode=True), support=support)
+    for lang, said in (("es", "y 7 días más"), ("en", "and 7 more days")):
+        model = sample_screen_models(lang, settings)[State.PRIVACY_NOTICE]
+        surface = pygame.Surface((800, 480))
+        ctx = ScreenContext(p=Painter(surface, make_theme((800, 480)), Fonts(), {}), m=model,
+                            tr=translator(lang), local=UiRuntime().local, now_s=0.0)
+        assert any(said in body for _, body in notice_texts(ctx)), lang
