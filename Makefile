@@ -14,8 +14,10 @@ DATA_DIR ?= $(CURDIR)/var
 # pytest workers for `make test` (pytest-xdist); PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= 2
 # Debian packages the kiosk and its tests use: OCR-B for the MRZ on synthetic cards, DejaVu for the UI,
-# espeak-ng for optional voice guidance.
-APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng
+# espeak-ng for optional voice guidance; the typefaces the varied synthetic cards print their fields in
+# (kiosk/dev/synth/varied/typefaces.py).
+APT_RUNTIME := fonts-ocr-b fonts-dejavu-core espeak-ng fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
+	fonts-noto-core
 APT_BENCH := tesseract-ocr
 # Central's tests and benchmark start a throwaway PostgreSQL server from Debian's binaries.
 APT_CENTRAL := postgresql

@@ -10,7 +10,8 @@ other receiver install it without the kiosk's stack. Modules:
 * :mod:`~apoyo_protocol.envelope` — envelope v2: RFC 9180 HPKE to central, Ed25519 by the device;
 * :mod:`~apoyo_protocol.signed` — the framing shared by receipts, manifests and catalogs;
 * :mod:`~apoyo_protocol.receipt` — central's signed receipts;
-* :mod:`~apoyo_protocol.manifest` — device-signed batch / USB manifests.
+* :mod:`~apoyo_protocol.manifest` — device-signed batch / USB manifests;
+* :mod:`~apoyo_protocol.enrollment` — the enrollment token, its QR payload, the request and central's bundle.
 """
 
 PROTOCOL_VERSION = 2

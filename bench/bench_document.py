@@ -292,6 +292,10 @@ def main() -> int:
         "runtime_s": round(time.perf_counter() - t_start, 1),
     }
     RESULT.parent.mkdir(parents=True, exist_ok=True)
+    if RESULT.is_file():  # bench_document_varied.py writes its own section into the same file: keep it
+        previous = json.loads(RESULT.read_text(encoding="utf-8"))
+        if "varied_cards" in previous:
+            result["varied_cards"] = previous["varied_cards"]
     RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("per_difficulty", "attacks", "timing", "side_by_side_passporteye")},
                      indent=1)[:6000])

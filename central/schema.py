@@ -113,4 +113,15 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         )""",
         "CREATE INDEX audit_subject ON audit (subject)",
     ]),
+    (2, [
+        # Enrollment tokens (central.enrollment): only the SHA-256 of a token is kept; single use, expiring.
+        """CREATE TABLE enrollment_tokens (
+            token_sha256 TEXT PRIMARY KEY,
+            office_id TEXT NOT NULL,
+            created_at_s {real} NOT NULL,
+            expires_at_s {real} NOT NULL,
+            used_at_s {real},
+            used_by_device TEXT
+        )""",
+    ]),
 ]

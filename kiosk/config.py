@@ -89,10 +89,24 @@ class VisionConfig:
                                      doc="margin over the runner-up needed by such a weakly matching cell")
     mrz_min_margin: float = _f(0.4, min=0.0, max=1.0,
                                doc="probability margin over the runner-up needed on MRZ cells no check digit covers")
-    photocopy_chroma_max: float = _f(31.0, min=0.0, max=255.0,
-                                     doc="98th-percentile colour of the card relative to its white (0-255 as if the "
-                                         "white were 255) below which it looks photocopied")
-    screen_score_min: float = _f(0.5, min=0.0, max=1.0, doc="pixel-grid/moiré score above which: screen replay")
+    photocopy_chroma_max: float = _f(25.0, min=0.0, max=255.0,
+                                     doc="98th-percentile colour of the card against a reference that is not the "
+                                         "card (the camera's balance, or a neutral surround), relative to its white "
+                                         "(0-255 as if the white were 255), below which: photocopy, sent to review")
+    photocopy_chroma_sure: float = _f(12.0, min=0.0, max=255.0,
+                                      doc="the same colour below which the photocopy cue is sure (refused, together "
+                                          "with photocopy_spread_sure)")
+    photocopy_spread_max: float = _f(31.0, min=0.0, max=255.0,
+                                     doc="98th-percentile colour the card keeps balanced on its own ground (what no "
+                                         "camera cast explains), below which: photocopy, sent to review")
+    photocopy_spread_sure: float = _f(8.0, min=0.0, max=255.0,
+                                      doc="the same spread below which the photocopy cue is sure (with "
+                                          "photocopy_chroma_sure)")
+    screen_score_min: float = _f(0.5, min=0.0, max=1.0,
+                                 doc="screen score (any cue, moiré included) above which: screen, sent to review")
+    screen_score_sure: float = _f(0.5, min=0.0, max=1.0,
+                                  doc="score of the paired ring cues (bezel + square corners, bezel + backlight) "
+                                      "above which the screen cue is sure (refused)")
     front_text_check: str = _f("record", choices=("off", "record", "refuse"),
                                doc="front's printed birth date vs the MRZ: record a contradiction as a fraud flag "
                                    "on the capture, or also refuse the card (validated on synthetic cards only)")

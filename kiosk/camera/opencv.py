@@ -2,6 +2,8 @@
 
 A grabber thread keeps only the newest frame, so a slow consumer never reads a stale, buffered image and the
 UI never waits on the device. The full-resolution frame doubles as the still; the preview is a resized copy.
+Frames carry no white balance: V4L2 reports a white-balance temperature only when it is set by hand, never the
+gains its auto white balance applied, so the fraud cues take their colour reference from the scene instead.
 """
 
 from __future__ import annotations

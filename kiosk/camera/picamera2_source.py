@@ -14,7 +14,7 @@ from typing import Any
 
 import cv2
 
-from kiosk.camera.base import Camera, Frame
+from kiosk.camera.base import Camera, Frame, WhiteBalance
 from kiosk.clock import Clock
 from kiosk.errors import CameraTimeout, CameraUnavailable
 
@@ -89,22 +89,42 @@ class Picamera2Camera(Camera):
 
     def latest_preview(self, timeout_s: float | None = None) -> Frame:
         cam = self._require()
-        yuv = self._wait(cam.capture_array("lores", wait=False), timeout_s)
+        yuv, metadata = self._take(self._wait(cam.capture_request(wait=False), timeout_s), "lores")
         # lores is planar I420 with the height padded to 3/2 × h; Pi 4's ISP cannot give RGB on lores.
         bgr = cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420)
         w, h = self._preview_size
         bgr = bgr[:h, :w]
         self._counter += 1
-        return Frame(bgr, self._clock.monotonic(), self._counter)
+        return Frame(bgr, self._clock.monotonic(), self._counter, WhiteBalance.from_metadata(metadata))
 
     def capture_still(self, timeout_s: float | None = None) -> Frame:
         cam = self._require()
         if self._autofocus and "AfMode" in getattr(cam, "camera_controls", {}):
             self._wait(cam.autofocus_cycle(wait=False), timeout_s)
-        # libcamera's "RGB888" is B,G,R in memory: already OpenCV's order.
-        image = self._wait(cam.switch_mode_and_capture_array(self._still_config, "main", wait=False), timeout_s)
+        # A request, not a bare array: the image and the metadata of the same frame (its ColourGains and
+        # ColourTemperature are the colour reference of the fraud cues).
+        request = self._wait(cam.switch_mode_and_capture_request(self._still_config, wait=False), timeout_s)
+        image, metadata = self._take(request, "main")
         self._counter += 1
-        return Frame(image[:, :, :3].copy(), self._clock.monotonic(), self._counter)
+        # libcamera's "RGB888" is B,G,R in memory: already OpenCV's order.
+        return Frame(image[:, :, :3].copy(), self._clock.monotonic(), self._counter,
+                     WhiteBalance.from_metadata(metadata))
+
+    def _take(self, request: Any, stream: str) -> tuple[Any, dict[str, Any] | None]:
+        """The stream's array and the frame's metadata, the request always handed back to libcamera."""
+        try:
+            array = request.make_array(stream)
+            try:
+                metadata = request.get_metadata()
+            except Exception:  # noqa: BLE001 - metadata is a nicety; the image is what the kiosk needs
+                metadata = None
+            return array, metadata
+        except Exception as exc:  # noqa: BLE001
+            self._running = False
+            raise CameraUnavailable(f"the camera failed: {exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                request.release()
 
     def stop(self) -> None:
         if self._cam is not None and self._running:

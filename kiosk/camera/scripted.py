@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from kiosk.camera.base import Camera, Frame
+from kiosk.camera.base import Camera, Frame, WhiteBalance
 from kiosk.clock import Clock
 from kiosk.errors import CameraTimeout, CameraUnavailable, ImageError
 
@@ -41,13 +41,16 @@ class ScriptedCamera(Camera):
         self._counter = 0
         self._still_counter = 0
         self._preview_cache: tuple[int, np.ndarray] | None = None
+        self._white_balance: WhiteBalance | None = None
 
     # -- script control -------------------------------------------------------------------------------------
     def play(self, frames: Sequence[ScriptItem], stills: Sequence[np.ndarray] | None = None,
-             loop: bool = True) -> None:
+             loop: bool = True, white_balance: WhiteBalance | None = None) -> None:
         """Show ``frames`` from now on. Items are images (shown at ``fps``) or ``(t_s, image)`` pairs.
 
         ``stills`` are what :meth:`capture_still` returns in turn (default: the frame on show, full size).
+        ``white_balance``: what the scripted camera reports it applied to every frame (None = nothing, as
+        OpenCV devices).
         Raises ImageError for an empty script or a frame that is not a BGR uint8 image.
         """
         if len(frames) == 0:
@@ -68,6 +71,7 @@ class ScriptedCamera(Camera):
             self._stills = list(stills) if stills else None
             self._still_counter = 0
             self._loop = loop
+            self._white_balance = white_balance
             self._t0 = self._clock.monotonic()
             self._preview_cache = None
 
@@ -113,7 +117,7 @@ class ScriptedCamera(Camera):
                     image, (w, h), interpolation=cv2.INTER_AREA)
                 self._preview_cache = (index, small)
             self._counter += 1
-            return Frame(self._preview_cache[1], t, self._counter)
+            return Frame(self._preview_cache[1], t, self._counter, self._white_balance)
 
     def capture_still(self, timeout_s: float | None = None) -> Frame:
         with self._lock:
@@ -122,7 +126,7 @@ class ScriptedCamera(Camera):
                 image = self._stills[min(self._still_counter, len(self._stills) - 1)]
                 self._still_counter += 1
             self._counter += 1
-            return Frame(image, t, self._counter)
+            return Frame(image, t, self._counter, self._white_balance)
 
     def _current(self) -> tuple[int, np.ndarray, float]:
         if self._disconnected:

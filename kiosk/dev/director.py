@@ -121,8 +121,12 @@ class CameraDirector:
             citizen = generate_citizen(rng, model=CardModel.G, vigencia_year=self._today.year + 5)
         nrng = np.random.default_rng(self._seed * 1000 + index)
         attack = "photocopy" if self.scenario == "photocopy" else None
-        front_scene, _ = make_scene(render_front(citizen, face), nrng, self._difficulty, attack=attack)
-        back_scene, _ = make_scene(render_back(citizen), nrng, self._difficulty)
+        # The simulated camera balanced the light (as picamera2's auto white balance does, and says so in the
+        # frame's metadata, see on_card): the scenes carry no residual colour cast.
+        balanced = {"white_balance": [1.0, 1.0, 1.0]}
+        front_scene, _ = make_scene(render_front(citizen, face), nrng, self._difficulty, attack=attack,
+                                    overrides=balanced)
+        back_scene, _ = make_scene(render_back(citizen), nrng, self._difficulty, overrides=balanced)
         return SyntheticSession(citizen, face, person, other, front_scene, back_scene)
 
     def _empty_scene(self) -> Any:
@@ -137,8 +141,12 @@ class CameraDirector:
         if self.scenario == "walk_away":
             self._camera.play([self._empty_scene()])
             return
+        from kiosk.camera.base import WhiteBalance
+
         s = self.session
-        self._camera.play([s.front_scene if side == "front" else s.back_scene])
+        # What a Pi camera reports with each frame under the kiosk's ~4,500 K light (the fraud cues' reference).
+        self._camera.play([s.front_scene if side == "front" else s.back_scene],
+                          white_balance=WhiteBalance((1.62, 1.71), 4500.0))
 
     def on_selfie(self, challenges: Sequence[str]) -> None:
         self._camera.play(self.selfie_frames(challenges), loop=False)

@@ -40,6 +40,7 @@ class ProcessItem:
     responsable: str
     privacy_url: str
     aspirants: tuple[AspirantItem, ...]
+    act: str = "apoyo"  # what the citizen does: apoyo, afiliacion or refrendo (apoyo_protocol.catalog.WORDING)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def mask(value: str | None, visible: int = 5) -> str:
 def _process_item(p: Any) -> ProcessItem:
     return ProcessItem(
         id=p.id, kind=p.kind, title=dict(p.title), legal_basis=p.legal_basis, responsable=p.responsable,
-        privacy_url=p.privacy_url,
+        privacy_url=p.privacy_url, act=getattr(p, "act", "apoyo"),
         aspirants=tuple(AspirantItem(id=a.id, name=a.name, office=dict(a.office)) for a in p.aspirants))
 
 

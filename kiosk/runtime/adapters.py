@@ -110,40 +110,44 @@ class _CardCapture:
         self._fraud_hits += 1
         return self._fraud_hits >= FRAUD_STILLS_TO_REFUSE or is_last
 
-    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool) -> StillVerdict:
+    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool, white_balance: Any = None) -> StillVerdict:
+        """``white_balance``: the still's :class:`kiosk.camera.base.WhiteBalance` (the fraud cues' colour
+        reference), None when the camera does not report one."""
         if self._side == "front":
-            return self._front_still(still_bgr, is_last)
-        return self._back_still(still_bgr, is_last)
+            return self._front_still(still_bgr, is_last, white_balance)
+        return self._back_still(still_bgr, is_last, white_balance)
 
-    def _front_still(self, still: Any, is_last: bool) -> StillVerdict:
+    def _front_still(self, still: Any, is_last: bool, white_balance: Any) -> StillVerdict:
         from kiosk.vision.document import analyse_front
 
-        r = analyse_front(still, self._o._face_detector, self._o._cfg.vision)
+        r = analyse_front(still, self._o._face_detector, self._o._cfg.vision, white_balance)
         details = {"fraud_scores": dict(r.fraud.scores), "timings_ms": dict(r.timings_ms)}
         refusal = next((REFUSING_FRAUD[f] for f in r.fraud.flags if f in REFUSING_FRAUD), None)
         if refusal and r.side == "front" and self._confirm_fraud(is_last):
-            return StillVerdict(ev.CardReading(side="front", refusal_reason=refusal, fraud_flags=r.fraud.flags,
+            return StillVerdict(ev.CardReading(side="front", refusal_reason=refusal, fraud_flags=r.fraud.record_flags,
                                                details=details))
         if refusal and r.side == "front":
             return StillVerdict(None, guidance="card.hold_still")
         if r.guidance is None and r.face_crop is not None:
             return StillVerdict(ev.CardReading(side="front", image=_copy(r.rectified),
                                                face_crop=_portrait(r.rectified, r.face_box, r.face_crop),
-                                               fraud_flags=r.fraud.flags, details=details), context=r)
+                                               fraud_flags=r.fraud.record_flags, details=details), context=r)
         if is_last:
             reason = "card.no_face" if r.guidance == "card.no_face" else "card.unreadable"
-            return StillVerdict(ev.CardReading(side="front", refusal_reason=reason, fraud_flags=r.fraud.flags,
+            return StillVerdict(ev.CardReading(side="front", refusal_reason=reason, fraud_flags=r.fraud.record_flags,
                                                details=details))
         return StillVerdict(None, guidance=r.guidance)
 
-    def _back_still(self, still: Any, is_last: bool) -> StillVerdict:
+    def _back_still(self, still: Any, is_last: bool, white_balance: Any) -> StillVerdict:
         from kiosk.store.record import mrz_to_text
         from kiosk.vision.document import analyse_back, check_pair
 
-        r = analyse_back(still, self._o._cfg.vision, self._o._cfg.credential, self._o._today(), self._voter)
+        r = analyse_back(still, self._o._cfg.vision, self._o._cfg.credential, self._o._today(), self._voter,
+                         white_balance)
         details: dict[str, Any] = {"fraud_scores": dict(r.fraud.scores), "timings_ms": dict(r.timings_ms)}
-        flags = tuple(r.fraud.flags)
-        refusal = next((REFUSING_FRAUD[f] for f in flags if f in REFUSING_FRAUD), None)
+        # Sure cues refuse; the others ride along on the record as 'review.<cue>' for central's review queue.
+        flags = tuple(r.fraud.record_flags)
+        refusal = next((REFUSING_FRAUD[f] for f in r.fraud.flags if f in REFUSING_FRAUD), None)
         if refusal and r.side == "back" and self._confirm_fraud(is_last):
             return StillVerdict(ev.CardReading(side="back", refusal_reason=refusal, fraud_flags=flags,
                                                details=details))

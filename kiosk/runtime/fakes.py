@@ -55,7 +55,7 @@ class _FakeCapture:
     def reset(self) -> None:
         self._seen = 0
 
-    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool) -> StillVerdict:
+    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool, white_balance: Any = None) -> StillVerdict:
         self._o.stills_analysed += 1
         if attempt <= self._o.unreadable_stills and not is_last:
             return StillVerdict(None, guidance="card.blurry")

@@ -241,7 +241,8 @@ class CameraWorker:
             return
         still = self._camera.capture_still(timeout_s=self._preview_timeout_s)
         task.stills += 1
-        verdict = task.capture.analyse_still(still.image, task.stills, task.stills >= self._max_stills)
+        verdict = task.capture.analyse_still(still.image, task.stills, task.stills >= self._max_stills,
+                                             white_balance=getattr(still, "white_balance", None))
         if verdict.reading is None:
             task.capture.reset()
             self._post(task, ev.CardGuidance(job=task.job, guidance=verdict.guidance, progress=0.0,

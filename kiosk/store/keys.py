@@ -42,6 +42,8 @@ DEV_MARKER_FILE = "DEVELOPMENT_ONLY"
 DEV_README_FILE = "README.txt"
 DEV_WARNING = "DEVELOPMENT ONLY — NOT FOR PRODUCTION"
 KINDS = ("sealing", "receipt")
+#: Pins that the store does not need but the kiosk does: the catalog signing key (apoyo_protocol.catalog).
+PIN_KINDS = (*KINDS, "catalog")
 HMAC_KEY_BYTES = 32
 
 
@@ -246,13 +248,14 @@ def pin_central_key(data_dir: Path | str, kind: str, public_raw: bytes, *, make_
     receipts and records made under them still verify (rotation). Pinning the same key again is a no-op apart
     from ``make_current``.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}")
+    if kind not in PIN_KINDS:
+        raise ValueError(f"kind must be one of {PIN_KINDS}")
     _check_public(kind, public_raw)
     paths = KeyPaths.for_data_dir(data_dir, pins_path)
     _make_private_dir(paths.keys_dir)
     pins = _read_pins(paths.central_pins)
     kid = key_id(kind, public_raw)
+    pins.setdefault(kind, [])
     entries = [e for e in pins[kind] if e.get("key_id") != kid]
     if make_current:
         for e in entries:
@@ -277,7 +280,7 @@ def _check_public(kind: str, raw: bytes) -> None:
         except InvalidField as exc:
             raise ValueError(exc.reason) from exc
     elif len(raw) != 32:
-        raise ValueError("a central receipt key is 32 raw bytes (Ed25519)")
+        raise ValueError(f"a central {kind} key is 32 raw bytes (Ed25519)")
 
 
 def _parse_pins(pins: dict, pins_path: Path) -> dict[str, list[PinnedKey]]:
@@ -467,3 +470,23 @@ def load_dev_central(data_dir: Path | str) -> DevCentral:
         raise KeyMissing(f"DEVELOPMENT central keys at {dev_dir} have the wrong type")
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     return DevCentral(seal_sk, seal_sk.key_id, rcpt_sk, key_id("receipt", rcpt_sk.public_key().public_bytes(*raw)))
+
+
+def pinned_catalog_keys(data_dir: Path | str, *, allow_development: bool = False,
+                        pins_path: Path | str | None = None) -> dict[str, object]:
+    """The pinned central catalog signing keys (key id -> Ed25519PublicKey); development pins only when
+    ``allow_development``. Raises KeyMissing when the pins file is unreadable or an entry is corrupt."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    paths = KeyPaths.for_data_dir(data_dir, pins_path)
+    pins = _read_pins(paths.central_pins)
+    out: dict[str, object] = {}
+    for e in pins.get("catalog", []):
+        raw = _unb64(e.get("public_key"), f"{paths.central_pins} catalog key")
+        if len(raw) != 32 or e.get("key_id") != key_id("catalog", raw):
+            raise KeyMissing(f"pinned central catalog key {e.get('key_id')!r} in {paths.central_pins} does not "
+                             f"match its key id; re-enroll")
+        if e.get("is_development") and not allow_development:
+            continue
+        out[e["key_id"]] = Ed25519PublicKey.from_public_bytes(raw)
+    return out

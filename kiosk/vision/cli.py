@@ -57,7 +57,7 @@ def _common(result: Any) -> dict[str, Any]:
         "detection_score": None if det is None else round(det.score, 3),
         "quality": None if q is None else {"is_ok": q.is_ok, "guidance": q.guidance,
                                            "metrics": {k: round(v, 4) for k, v in q.metrics.items()}},
-        "fraud": {"flags": list(result.fraud.flags),
+        "fraud": {"flags": list(result.fraud.flags), "review": list(result.fraud.review),
                   "scores": {k: round(v, 3) for k, v in result.fraud.scores.items()}},
         "timings_ms": result.timings_ms,
     }
@@ -130,7 +130,8 @@ def _print_text(report: dict[str, Any]) -> None:
             print(f"  model: {r['model_family']}  acceptance: {r['acceptance']}")
         if side == "front":
             print(f"  face box (card px): {r['face_box']}")
-        print(f"  fraud flags: {r['fraud']['flags'] or 'none'}  scores: {r['fraud']['scores']}")
+        print(f"  fraud flags (refused): {r['fraud']['flags'] or 'none'}  for review: {r['fraud']['review'] or 'none'}"
+              f"  scores: {r['fraud']['scores']}")
         print(f"  timings ms: {r['timings_ms']}")
     if "pair" in report:
         print(f"== pair: {report['pair']}")

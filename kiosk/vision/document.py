@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -37,6 +37,9 @@ from kiosk.vision.mrz_vote import MrzDecision, MrzVoter, decide
 from kiosk.vision.quality import CardQuality, assess_card
 from kiosk.vision.rectify import CANONICAL_WIDTH_PX, rectify_card
 from kiosk.vision.side import classify_side, count_code_blocks
+
+if TYPE_CHECKING:
+    from kiosk.camera.base import WhiteBalance
 
 STILL_WORK_WIDTH_PX = 800  # half of a 1600 px still: one pyrDown, and corners good to ~1 px there
 # Photo block of models E-H: left side of the front (FACTS §1.2), as fractions of the rectified card.
@@ -103,10 +106,14 @@ class FrontResult:
         return self.guidance is None
 
 
+FRONT_UNVERIFIED = "front_unverified"
+
+
 @dataclass(frozen=True)
 class PairCheck:
-    """Front/back consistency: ``flags`` holds 'front_back_mismatch' when the two sides disagree by layout, and
-    'front_text_mismatch' when the front's printed birth date contradicts the MRZ (see :func:`check_pair`)."""
+    """Front/back consistency: ``flags`` holds 'front_back_mismatch' when the two sides disagree by layout,
+    'front_text_mismatch' when the front's printed birth date contradicts the MRZ, and 'front_unverified' when the
+    front's text could not be read to check it (a flag for review, not an inconsistency; see :func:`check_pair`)."""
 
     is_consistent: bool
     flags: tuple[str, ...]
@@ -200,10 +207,11 @@ def model_from_mrz(decision: MrzDecision) -> CardModel | None:
 
 def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
                  credential_cfg: CredentialConfig | None = None, today: date | None = None,
-                 voter: MrzVoter | None = None) -> BackResult:
+                 voter: MrzVoter | None = None, white_balance: WhiteBalance | None = None) -> BackResult:
     """Read the back of the card in a full-resolution still.
 
     ``voter``: votes this read with earlier stills of the same card (the caller resets it per card).
+    ``white_balance``: what the camera reported it applied to the still (the fraud cues' colour reference).
     ``today`` (default: the system date) decides vigencia. Raises ImageError only when ``still_bgr`` is not
     an image at all; every scene problem comes back as ``guidance``.
 
@@ -303,7 +311,7 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
     if cells is None and rectified is not None and looks_like_td3(cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY)):
         # A passport (or another TD3 document): say so instead of "try again".
         decision = MrzDecision(False, "mrz.not_idmex", invalid_field="document_code")
-        fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
+        fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners, white_balance)
         timer.lap("mrz_decide")
         return BackResult("card.not_ine", detection, quality, "unknown", rectified, decision, None, None, fraud,
                           timer.timings_ms)
@@ -314,7 +322,7 @@ def analyse_back(still_bgr: np.ndarray, cfg: VisionConfig | None = None,
         decision = decide(cells.scores if cells is not None else None, cfg, today)
     timer.lap("mrz_decide")
     side = "back" if cells is not None else classify_side(rectified).side
-    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
+    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners, white_balance)
     timer.lap("fraud")
     if decision.is_accepted and any(f in fraud.flags for f in _COPY_FLAGS):
         # A copy's print is degraded (toner, screen grid): its read is where misreads hide, and its data must
@@ -350,9 +358,10 @@ def _back_guidance(side: str, quality: CardQuality, decision: MrzDecision, accep
 
 
 def analyse_front(still_bgr: np.ndarray, face_detector: FaceDetectorFn | None = None,
-                  cfg: VisionConfig | None = None) -> FrontResult:
+                  cfg: VisionConfig | None = None, white_balance: WhiteBalance | None = None) -> FrontResult:
     """Check the front of the card in a full-resolution still and crop its photo.
 
+    ``white_balance``: what the camera reported it applied to the still (the fraud cues' colour reference).
     ``face_detector``: a callable image → detections with ``.box_xyxy`` (e.g. ``FaceDetector().detect``);
     without it the face is not looked for (``face_box`` None, no 'no_face' cue). Raises ImageError only when
     ``still_bgr`` is not an image at all.
@@ -379,7 +388,7 @@ def analyse_front(still_bgr: np.ndarray, face_detector: FaceDetectorFn | None = 
         if box2 is not None:
             detection, rectified, face_crop, face_box = _rotate_180(detection), flipped, crop2, box2
     timer.lap("photo")
-    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners)
+    fraud = assess_fraud(rectified, cfg, still_bgr, detection.corners, white_balance)
     if face_detector is not None:
         fraud = fraud.with_flag("no_face", 0.0 if face_box is not None else 1.0, face_box is None)
     timer.lap("fraud")
@@ -441,4 +450,8 @@ def check_pair(front: FrontResult, back: BackResult, check_text: bool = True) ->
         if text.is_mismatch:
             flags.append("front_text_mismatch")
             details.setdefault("reason", "the birth date printed on the front differs from the back's MRZ")
-    return PairCheck(not flags, tuple(flags), details)
+        elif text.verdict != "match":
+            # Not read: nothing binds this front (and the face the selfie is matched against) to the MRZ. The
+            # record says so, for central's review, instead of passing as if it had been checked.
+            flags.append(FRONT_UNVERIFIED)
+    return PairCheck(not [f for f in flags if f != FRONT_UNVERIFIED], tuple(flags), details)

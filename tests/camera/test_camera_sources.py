@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.camera.base import WhiteBalance
 from kiosk.camera.factory import open_camera
 from kiosk.camera.opencv import OpenCVCamera
 from kiosk.camera.picamera2_source import Picamera2Camera
@@ -51,6 +52,10 @@ def test_scripted_still_is_full_resolution_and_stills_play_in_turn() -> None:
     assert cam.capture_still().image[0, 0, 0] == 200  # the last still repeats
     indices = [cam.latest_preview().index for _ in range(3)]
     assert indices == sorted(set(indices))
+    assert cam.capture_still().white_balance is None  # a script says nothing about white balance unless told
+    balance = WhiteBalance((2.1, 1.4), 3200.0)
+    cam.play([_img(5)], white_balance=balance)
+    assert cam.capture_still().white_balance == balance and cam.latest_preview().white_balance == balance
 
 
 def test_scripted_without_loop_holds_the_last_frame() -> None:
@@ -180,8 +185,28 @@ class _Job:
         self.result = result
 
 
+class _Request:
+    """picamera2's CompletedRequest: arrays and metadata of one frame, to be released."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], metadata: dict[str, Any], owner: FakePicamera2) -> None:
+        self._arrays, self._metadata, self._owner = arrays, metadata, owner
+
+    def make_array(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def get_metadata(self) -> dict[str, Any]:
+        return dict(self._metadata)
+
+    def release(self) -> None:
+        self._owner.released += 1
+
+
 class FakePicamera2:
-    def __init__(self, fail_start: bool = False, stall: bool = False) -> None:
+    def __init__(self, fail_start: bool = False, stall: bool = False,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self.metadata = {"ColourGains": (1.9, 1.6), "ColourTemperature": 4100, "ExposureTime": 10000} \
+            if metadata is None else metadata
+        self.released = 0
         self.camera_controls = {"AfMode": (0, 2, 0)}
         self.controls: dict[str, Any] = {}
         self.configured: dict[str, Any] | None = None
@@ -206,21 +231,22 @@ class FakePicamera2:
     def set_controls(self, controls: dict) -> None:
         self.controls.update(controls)
 
-    def capture_array(self, name: str, wait: bool = True) -> _Job:
+    def capture_request(self, wait: bool = True) -> _Job:
         assert self.configured is not None
-        w, h = self.configured[name]["size"]
+        w, h = self.configured["lores"]["size"]
         yuv = np.zeros((h * 3 // 2, w), np.uint8)
         yuv[:h] = 200  # bright luma, neutral chroma
         yuv[h:] = 128
-        return _Job(yuv)
+        return _Job(_Request({"lores": yuv}, self.metadata, self))
 
     def autofocus_cycle(self, wait: bool = True) -> _Job:
         self.focus_cycles += 1
         return _Job(True)
 
-    def switch_mode_and_capture_array(self, config: dict, name: str, wait: bool = True) -> _Job:
+    def switch_mode_and_capture_request(self, config: dict, wait: bool = True) -> _Job:
         w, h = config["main"]["size"]
-        return _Job(np.full((h, w, 4), 90, np.uint8))  # libcamera pads RGB888 to 4 channels on some modes
+        # libcamera pads RGB888 to 4 channels on some modes
+        return _Job(_Request({"main": np.full((h, w, 4), 90, np.uint8)}, self.metadata, self))
 
     def wait(self, job: _Job, timeout: float | None = None) -> Any:
         if self.stall:
@@ -245,7 +271,23 @@ def test_picamera2_lores_preview_main_still_and_autofocus() -> None:
         assert still.size_px == (2304, 1296) and still.image.shape[2] == 3
         assert fake.controls["AfMode"] == 2
         assert fake.focus_cycles == 1
+        # Each frame carries the white balance the camera applied, and every request went back to libcamera.
+        assert still.white_balance == WhiteBalance((1.9, 1.6), 4100.0)
+        assert preview.white_balance == still.white_balance
+        assert fake.released == 2
     assert fake.closed
+
+
+@pytest.mark.parametrize("metadata, expected", [
+    ({}, None),
+    ({"ColourTemperature": 2900}, WhiteBalance(None, 2900.0)),
+    ({"ColourGains": (0.0, 1.2)}, None),  # a zero gain is no balance
+    ({"ColourGains": "nonsense", "ColourTemperature": float("nan")}, None),
+])
+def test_picamera2_white_balance_is_read_only_when_it_makes_sense(metadata: dict, expected: Any) -> None:
+    cam = Picamera2Camera(FakeClock(), camera_factory=lambda: FakePicamera2(metadata=metadata))
+    with cam:
+        assert cam.capture_still().white_balance == expected
 
 
 def test_picamera2_failures_are_clear() -> None:

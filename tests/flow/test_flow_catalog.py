@@ -29,9 +29,8 @@ def good() -> dict[str, Any]:
 def test_development_catalog_is_marked_and_synthetic() -> None:
     cat = development_catalog()
     assert cat.is_development and cat.version == 1
-    assert len(cat.processes) >= 2
-    kinds = {p.kind for p in cat.processes}
-    assert kinds <= set(PROCESS_KINDS) and "candidatura_independiente" in kinds
+    assert [p.kind for p in cat.processes] == list(PROCESS_KINDS)  # one of each of the seven kinds
+    assert {p.act for p in cat.processes} == {"apoyo", "afiliacion", "refrendo"}
     for p in cat.processes:
         assert "MUESTRA" in p.title["es"] and "SPECIMEN" in p.title["en"]
         assert p.legal_basis == LEGAL_BASIS[p.kind]
@@ -48,7 +47,11 @@ def test_active_window_is_inclusive() -> None:
 
 
 @pytest.mark.parametrize(("mutate", "field"), [
-    (lambda d: d.update(version=2), "version"),
+    (lambda d: d.update(version=0), "version"),
+    (lambda d: d["processes"][0].pop("office_level"), "processes[0].office_level"),
+    (lambda d: d["processes"][1].update(act="refrendo"), "processes[1].act"),
+    (lambda d: d["processes"][0]["ambito"].pop("distrito"), "processes[0].ambito.distrito"),
+    (lambda d: d["processes"][0]["threshold"].update(absolute=5), "processes[0].threshold"),
     (lambda d: d.update(processes={}), "processes"),
     (lambda d: d["processes"][0].pop("id"), "processes[0].id"),
     (lambda d: d["processes"][1].update(id=d["processes"][0]["id"]), "processes[1].id"),
@@ -79,6 +82,8 @@ def test_load_active_catalog_prefers_the_data_dir(tmp_path: Path) -> None:
     (tmp_path / "catalog.json").write_text(json.dumps(data), encoding="utf-8")
     cat = load_active_catalog(tmp_path, allow_development=True)
     assert not cat.is_development and len(cat.processes) == 1
+    with pytest.raises(InvalidField, match="unsigned catalog"):  # production takes only central's signed one
+        load_active_catalog(tmp_path, allow_development=False)
     (tmp_path / "catalog.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InvalidField, match="not valid JSON"):
         load_catalog(tmp_path / "catalog.json")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.camera.base import WhiteBalance
 from kiosk.clock import FakeClock
 from kiosk.config import load_config
 from kiosk.flow import events as ev
@@ -89,8 +90,13 @@ def _scene(side: str, *, attack: str | None = None, vigencia_year: int = 2031, m
     faces = Path(__file__).resolve().parents[3] / "shared" / "faces"
     citizen = generate_citizen(random.Random(seed), model=CardModel(model), vigencia_year=vigencia_year)
     card = render_front(citizen, cv2.imread(str(faces / "biden.jpg"))) if side == "front" else render_back(citizen)
-    scene, _ = make_scene(card, np.random.default_rng(seed), "easy", attack=attack)
+    # A camera that balanced the light (no residual cast), as REPORTED says it did.
+    scene, _ = make_scene(card, np.random.default_rng(seed), "easy", attack=attack,
+                          overrides={"white_balance": [1.0, 1.0, 1.0]})
     return citizen, scene
+
+
+REPORTED = WhiteBalance((1.62, 1.71), 4500.0)
 
 
 def _adapter() -> VisionAdapter:
@@ -136,10 +142,19 @@ def test_a_name_cut_by_the_mrz_is_flagged_for_the_review(faces_dir: Path) -> Non
 def test_photocopy_is_refused_only_when_two_stills_agree(faces_dir: Path) -> None:
     _, scene = _scene("front", attack="photocopy")
     capture = _adapter().new_capture("front", None)
-    first = capture.analyse_still(scene, 1, False)
+    first = capture.analyse_still(scene, 1, False, REPORTED)
     assert first.reading is None  # one still is not enough to turn a citizen away
-    second = capture.analyse_still(scene, 2, False)
+    second = capture.analyse_still(scene, 2, False, REPORTED)
     assert second.reading is not None and second.reading.refusal_reason == "card.photocopy"
+
+
+def test_a_photocopy_the_cues_are_not_sure_of_goes_on_with_a_review_flag(faces_dir: Path) -> None:
+    # Without the camera's balance the photocopy cue is never sure (an image's neutral is only an assumption):
+    # the capture goes on, and the record carries the flag for central's review queue.
+    _, scene = _scene("front", attack="photocopy")
+    verdict = _adapter().new_capture("front", None).analyse_still(scene, 1, False)
+    assert verdict.reading is not None and verdict.reading.refusal_reason is None
+    assert "review.photocopy" in verdict.reading.fraud_flags
 
 
 def test_expired_card_is_refused_with_its_reason(faces_dir: Path) -> None:

@@ -183,3 +183,18 @@ def test_card_refused_shows_the_reason_and_retry_only_when_allowed(models) -> No
         assert translator("es").t(f"reason.{reason}") in drawn
         actions = [type(t.action) for t in runtime.last_targets if t.is_enabled]
         assert (ev.RetryRequested in actions) == can_retry
+
+
+@pytest.mark.parametrize(("act", "lang", "expected"), [
+    ("apoyo", "es", "Sí, enviar mi apoyo"), ("afiliacion", "es", "Sí, enviar mi afiliación"),
+    ("refrendo", "es", "Sí, enviar mi refrendo"), ("refrendo", "en", "Yes, send my renewal")])
+def test_confirm_says_what_the_citizen_is_doing(models, act, lang, expected) -> None:
+    """A party affiliation or a refrendo is not called a support (apoyo_protocol.catalog.WORDING)."""
+    model = models[lang][State.CONFIRM]
+    model = dataclasses.replace(model, process=dataclasses.replace(model.process, act=act))
+    runtime = UiRuntime()
+    runtime.render(pygame.Surface((800, 480)), model, now_s=0.0)
+    drawn = " ".join(r.text for r in runtime.last_texts)
+    assert expected in drawn
+    if act != "apoyo":
+        assert "apoyo" not in drawn.lower() and "support" not in drawn.lower()

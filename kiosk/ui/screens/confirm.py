@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from apoyo_protocol.catalog import WORDING
 from kiosk.flow import events as ev
 from kiosk.ui.screens._base import ScreenContext, begin, footer, title
 
@@ -14,8 +15,13 @@ def render(ctx: ScreenContext) -> None:
     lang = m.language
     process = (m.process.title.get(lang) or m.process.title.get("es", "")) if m.process else "—"
     aspirant = m.aspirant.name if m.aspirant else "—"
-    area = title(ctx, layout.body, ctx.t("confirm.title"), None, max_title_frac=0.25)
-    who = ctx.t("confirm.body", aspirant=aspirant, process=process)
+    act = m.process.act if m.process else "apoyo"
+    # An affiliation or a refrendo is not a "support": the citizen reads what they are actually doing.
+    wording = WORDING[act][lang if lang in WORDING[act] else "es"] if act != "apoyo" else None
+    area = title(ctx, layout.body, wording["title"] if wording else ctx.t("confirm.title"), None,
+                 max_title_frac=0.25)
+    who = wording["confirm"].format(aspirant=aspirant, process=process) if wording else \
+        ctx.t("confirm.body", aspirant=aspirant, process=process)
     lines = [who]
     if m.review is not None and m.review.full_name:
         lines.append(f"{ctx.t('review.name')}: {m.review.full_name}")
@@ -25,6 +31,7 @@ def render(ctx: ScreenContext) -> None:
     p.panel(card)
     inner = card.inflate(-th.px(24), -th.px(16))
     p.text(text, inner, role="button", bold=True, valign="middle")
-    p.text(ctx.t("confirm.once"), pygame.Rect(area.left, card.bottom + th.px(8), area.width,
+    p.text(wording["once"] if wording else ctx.t("confirm.once"), pygame.Rect(area.left, card.bottom + th.px(8), area.width,
                                               area.bottom - card.bottom - th.px(8)), colour=p.palette.text_muted)
-    footer(ctx, [(ctx.t("confirm.send"), ev.Confirmed(), "primary")], icons=("check",))
+    footer(ctx, [(wording["send"] if wording else ctx.t("confirm.send"), ev.Confirmed(), "primary")],
+           icons=("check",))
