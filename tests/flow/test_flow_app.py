@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ def test_development_build_reaches_the_welcome_screen(tmp_path: Path) -> None:
     kiosk = build_kiosk(cfg_for(tmp_path), clock=FakeClock(start_wall=time.time()), threaded=False,
                         face=FakeFace())
     try:
-        assert kiosk.catalog.is_development and len(kiosk.controller.machine.settings.processes) == 3
+        # the flow knows every process of the catalog; those open today are offered
+        machine = kiosk.controller.machine
+        assert kiosk.catalog.is_development and len(machine.settings.processes) == len(kiosk.catalog.processes)
+        assert machine.active_process_ids == {p.id for p in kiosk.catalog.active(date.fromtimestamp(time.time()))}
         assert (tmp_path / "keys" / "device_ed25519.key").exists()
         assert (tmp_path / "dev-central" / "DEVELOPMENT_ONLY").exists()
         kiosk.runner.jobs.run_pending()  # the storage check queued at start
@@ -174,18 +178,20 @@ def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
 
 def test_today_comes_from_the_clock_at_each_use_and_closed_processes_stop_being_offered(tmp_path: Path) -> None:
     # Walkthrough finding 8: "today" was computed once at start, so a kiosk running for days checked vigencia
-    # against its start date and kept offering processes whose window had closed. The development catalog's
-    # processes end on 2030-12-31: start the kiosk one minute before midnight that day.
-    from datetime import datetime
+    # against its start date and kept offering processes whose window had closed. Start the kiosk one minute
+    # before midnight on the last day any development process is open.
+    from datetime import datetime, timedelta
 
+    from kiosk.catalog import development_catalog
     from kiosk.flow import events as ev
 
-    clock = FakeClock(start_wall=datetime(2030, 12, 31, 23, 59, 0).timestamp())
+    last = max(p.ends_on for p in development_catalog().processes)
+    clock = FakeClock(start_wall=datetime(last.year, last.month, last.day, 23, 59, 0).timestamp())
     kiosk = build_kiosk(cfg_for(tmp_path), clock=clock, threaded=False, face=FakeFace())
     try:
         c = kiosk.controller
-        assert len(c.machine.active_process_ids or ()) == 3
-        assert kiosk.vision._today().isoformat() == "2030-12-31"
+        assert c.machine.active_process_ids == {p.id for p in kiosk.catalog.active(last)} != set()
+        assert kiosk.vision._today() == last
         c.dispatch(ev.StartPressed())  # a citizen starts while the processes are open
         started = c.state
         assert started in (State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT, State.PRIVACY_NOTICE)
@@ -193,7 +199,7 @@ def test_today_comes_from_the_clock_at_each_use_and_closed_processes_stop_being_
         c.pump()
         c.dispatch(ev.StillHereConfirmed())  # the citizen is reading (a touch), so no idle warning
         clock.advance(31)  # midnight passes
-        assert kiosk.vision._today().isoformat() == "2031-01-01"  # vigencia is judged by the new day
+        assert kiosk.vision._today() == last + timedelta(days=1)  # vigencia is judged by the new day
         c.pump()  # the minute's check runs on the controller's periodic list
         kiosk.runner.jobs.run_pending()
         c.pump()
