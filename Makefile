@@ -60,10 +60,11 @@ APT_RUNTIME += python3-picamera2 python3-numpy
 VENV_FLAGS := --system-site-packages
 endif
 
-.PHONY: help setup run test lint typecheck demo bench models lock lock-upgrade prove-pi-lock clean distclean
+.PHONY: central help setup run test lint typecheck demo bench models lock lock-upgrade prove-pi-lock clean distclean
 
 help:
 	@echo "make run     - set up and start the kiosk (simulated camera; the admin page comes with its own issue)"
+	@echo "make central - a DEVELOPMENT central (generated keys, CA, processes, synthetic list) on https://127.0.0.1:8444"
 	@echo "make test    - set up, lint and run every test"
 	@echo "make demo    - play one scripted citizen session headless, screenshots in out/demo"
 	@echo "make bench   - run the benchmarks, results in bench/results/*.json"
@@ -168,6 +169,10 @@ lock-upgrade:
 # of Debian's python3-numpy (root, qemu-user-static, debootstrap; a few minutes). Not part of `make test`.
 prove-pi-lock:
 	bash scripts/prove-pi-lock.sh
+
+central: setup
+	$(PY) -m central dev-init --data-dir $(DATA_DIR)/central
+	$(PY) -m central serve --data-dir $(DATA_DIR)/central
 
 clean:
 	rm -rf .pytest_cache .ruff_cache out

@@ -40,6 +40,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             folio TEXT NOT NULL,
             seq {bigint} NOT NULL,
             sealed_wall_s {real} NOT NULL,
+            captured_wall_s {real},
             state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'review', 'verified')),
             claimed_by TEXT,
             claimed_at_s {real},
@@ -64,7 +65,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             citizen_key TEXT NOT NULL,
             record_id TEXT NOT NULL REFERENCES records (record_id),
             aspirant_id TEXT NOT NULL,
-            sealed_wall_s {real} NOT NULL,
+            captured_wall_s {real} NOT NULL,
             PRIMARY KEY (process_id, citizen_key)
         )""",
         # The lista nominal (synthetic here), keyed as the credential's MRZ is: CIC + identificador del ciudadano.

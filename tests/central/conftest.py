@@ -37,3 +37,17 @@ def make_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     """A migrated, empty central database on each back end in turn."""
     return make_database(request.param, tmp_path, request)
+
+
+@pytest.fixture(params=BACKENDS)
+def central_server(request: pytest.FixtureRequest, tmp_path: Path):
+    """A real gunicorn central with TLS on loopback, over each back end in turn."""
+    from central.dev.harness import make_harness
+
+    db_ = make_database(request.param, tmp_path, request)
+    harness = make_harness(tmp_path, db_.url)
+    harness.start()
+    try:
+        yield harness
+    finally:
+        harness.stop()

@@ -117,3 +117,13 @@ def test_exclusive_transactions_serialise_writers(db: Database) -> None:
     assert not errors
     with db.transaction() as tx:
         assert tx.scalar("SELECT action FROM audit WHERE actor = 'counter'") == "40"
+
+
+def test_blob_batch_put_is_idempotent_and_leaves_no_temporaries(tmp_path) -> None:
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    a, b = os.urandom(3000), os.urandom(4000)
+    first = store.put(a)
+    keys = store.put_many([a, b, b])
+    assert keys == [first, hashlib.sha256(b).hexdigest(), hashlib.sha256(b).hexdigest()]
+    assert store.get(keys[1]) == b
+    assert sorted(p.name for p in (tmp_path / "blobs").rglob("*") if p.is_file()) == sorted(set(keys))
