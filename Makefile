@@ -70,7 +70,7 @@ help:
 	@echo "make bench   - run the benchmarks, results in bench/results/*.json"
 	@echo "make models  - rebuild the TFLite models from their sources (needs TensorFlow; slow)"
 	@echo "make lint    - ruff"
-	@echo "make typecheck - mypy --strict on the pure packages (flow, credential, ...)"
+	@echo "make typecheck - mypy --strict on the pure packages (flow, credential, apoyo_protocol)"
 	@echo "make lock    - regenerate locks/*.txt from pyproject.toml (keeps current pins where they still fit)"
 	@echo "make lock-upgrade - the same, but every package moves to the newest version allowed"
 	@echo "make prove-pi-lock - check the Pi lock: aarch64 wheels for all, Debian's numpy kept (emulated arm64)"

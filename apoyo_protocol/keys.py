@@ -46,7 +46,8 @@ def ed25519_raw(public_key: Any) -> bytes:
     """The 32 raw bytes of an Ed25519 (or X25519) public key object."""
     from cryptography.hazmat.primitives import serialization
 
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw: bytes = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw
 
 
 def ed25519_public(raw: bytes, what: str = "public_key") -> Any:
@@ -150,7 +151,8 @@ class SealingPrivateKey:
 
     def hpke_decrypt(self, suite: Any, ciphertext: bytes, info: bytes) -> bytes:
         """Open one HPKE single-shot ciphertext (raises cryptography's InvalidTag on failure)."""
-        return suite.decrypt(ciphertext, self._key, info=info)
+        plaintext: bytes = suite.decrypt(ciphertext, self._key, info=info)
+        return plaintext
 
     def to_file_bytes(self) -> bytes:
         return canonical_json({"format": PRIVATE_KEY_FORMAT, "v": 1, "kem": self.kem, "private": b64(self._raw)})

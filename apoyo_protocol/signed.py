@@ -42,7 +42,8 @@ def sign_object(kind: SignedKind, body: Mapping[str, Any], private_key: Any) -> 
     if len(body_bytes) > MAX_BODY_BYTES:
         raise InvalidField("body", f"larger than {MAX_BODY_BYTES} bytes")
     signed = kind.magic + struct.pack(">BI", kind.version, len(body_bytes)) + body_bytes
-    return signed + private_key.sign(kind.context + signed)
+    signature: bytes = private_key.sign(kind.context + signed)
+    return signed + signature
 
 
 def read_object(kind: SignedKind, blob: bytes) -> dict[str, Any]:

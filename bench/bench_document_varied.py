@@ -6,7 +6,8 @@ REPORT seeds only (``kiosk.dev.synth.varied.cells.REPORT_SEEDS``; calibration ne
 synthetic citizen's card, front and back, in one cell design × tint × cast × attack, and goes through the
 kiosk's own card capture (``VisionAdapter.new_capture(...).analyse_still``: ``analyse_front``,
 ``analyse_back`` and ``check_pair``, what ``python -m kiosk read-card --front F --back B --json`` runs, plus
-the kiosk's refusal policy) with one still per side taken as the last (so a cue that fires refuses at once; the
+the kiosk's refusal policy, and the white balance the scene's camera reports when the capture takes it) with one
+still per side taken as the last (so a cue that fires refuses at once; the
 kiosk asks for a second still before refusing, so these rates are an upper bound for refusals).
 
 Per case, the kiosk's outcome:
@@ -98,6 +99,20 @@ def _norm(value: Any) -> str:
     return " ".join(text.upper().replace("-", " ").split())
 
 
+def _analyse(capture: Any, still: Any, metadata: dict[str, Any] | None) -> Any:
+    """One still through the capture, with the white balance the camera reported (picamera2-style metadata in
+    the case's label; None for a camera that reports none) when the kiosk's capture takes one."""
+    import inspect
+
+    try:
+        from kiosk.camera.base import WhiteBalance
+    except ImportError:  # a kiosk without white-balance-aware cues
+        return capture.analyse_still(still, 1, True)
+    if "white_balance" not in inspect.signature(capture.analyse_still).parameters:
+        return capture.analyse_still(still, 1, True)
+    return capture.analyse_still(still, 1, True, white_balance=WhiteBalance.from_metadata(metadata))
+
+
 def run_case(job: tuple[str, str, str, int]) -> dict[str, Any]:
     """One case through the kiosk's card capture; returns a JSON-able row (no images, no personal data)."""
     cell_key, _, _, index = job
@@ -107,9 +122,9 @@ def run_case(job: tuple[str, str, str, int]) -> dict[str, Any]:
     case = make_case(SEED, index, cell)
     t_gen = time.perf_counter() - t0
     adapter, fraud_reasons = w["adapter"], w["fraud_reasons"]
-    front_v = adapter.new_capture("front", None).analyse_still(case.front, 1, True)
+    front_v = _analyse(adapter.new_capture("front", None), case.front, case.label["front"]["metadata"])
     front_ctx = front_v.context
-    back_v = adapter.new_capture("back", front_ctx).analyse_still(case.back, 1, True)
+    back_v = _analyse(adapter.new_capture("back", front_ctx), case.back, case.label["back"]["metadata"])
     t_an = time.perf_counter() - t0 - t_gen
     fr, br = front_v.reading, back_v.reading
     row: dict[str, Any] = {"cell": cell.key, "design": cell.design, "tint": cell.tint, "cast": cell.cast,

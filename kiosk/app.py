@@ -15,14 +15,23 @@ import logging
 import os
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import Clock, SystemClock, local_date
 from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:  # the parts are imported when build_kiosk runs, not when this module is imported
+    from kiosk.camera.base import Camera
+    from kiosk.catalog import Catalog
+    from kiosk.runtime.controller import Controller
+    from kiosk.runtime.ports import Director, FacePort, VisionPort
+    from kiosk.runtime.workers import EffectRunner
+    from kiosk.store.db import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +47,15 @@ class Kiosk:
 
     cfg: Config
     clock: Clock
-    controller: Any
-    runner: Any
-    camera: Any
-    store: Any
-    face: Any
-    vision: Any
-    catalog: Any
-    director: Any = None
-    closers: list[Any] = field(default_factory=list)
+    controller: Controller
+    runner: EffectRunner
+    camera: Camera
+    store: RecordStore
+    face: FacePort
+    vision: VisionPort
+    catalog: Catalog
+    director: Director | None = None  # development: plays synthetic citizens into the scripted camera
+    closers: list[Callable[[], object]] = field(default_factory=list)  # run in reverse order by close()
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -139,12 +148,13 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         events = EventQueue()
         camera_worker = CameraWorker(camera, clock, vision, face, events.post, director=director,
                                      rng=rng or random.SystemRandom(), threaded=threaded,
+                                     max_stills=cfg.vision.stills_per_side, selfie_timeout_s=cfg.face.selfie_timeout_s,
                                      frame_period_s=1.0 / cfg.camera.frame_rate_fps,
                                      preview_timeout_s=cfg.camera.frame_timeout_s)
         closers.append(camera_worker.close)
         jobs = JobWorker(events.post, threaded=threaded)
         closers.append(jobs.close)
-        speaker = Speaker(_voice_text)  # always built: voice can be switched on from the welcome screen
+        speaker = Speaker(_voice_text, speed_wpm=cfg.ui.voice_speed_wpm)  # always built: voice can be switched on from the welcome screen
         store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced,
                                   device_key=keys.device_key)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,

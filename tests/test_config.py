@@ -70,3 +70,28 @@ def test_every_key_is_documented_with_a_default() -> None:
     rows = describe()
     assert len(rows) > 30
     assert all("." in key for key, _, _ in rows)
+
+
+def test_the_flow_and_ui_defaults_are_the_configs() -> None:
+    # One source per default: the flow's settings, the UI runtime and the workers built without a config
+    # behave as the package defaults of kiosk.config do.
+    import inspect
+
+    from kiosk.config import Config
+    from kiosk.flow.machine import FlowSettings
+    from kiosk.runtime.workers import CameraWorker, Speaker
+    from kiosk.ui.loop import runtime_from_config
+    from kiosk.ui.runtime import UiRuntime
+
+    cfg = Config()
+    from_config = FlowSettings.from_config(cfg, ())
+    bare = FlowSettings()
+    differing = {f for f in FlowSettings.__dataclass_fields__ if f not in ("processes", "support")
+                 and getattr(bare, f) != getattr(from_config, f)}
+    assert differing == set()
+    assert vars(UiRuntime()).keys() == vars(runtime_from_config()).keys()
+    assert (UiRuntime()._min_ink, UiRuntime()._countdown_total_s) == (cfg.ui.signature_min_ink, cfg.ui.idle_countdown_s)
+    worker = inspect.signature(CameraWorker.__init__).parameters
+    assert worker["max_stills"].default == cfg.vision.stills_per_side
+    assert worker["selfie_timeout_s"].default == cfg.face.selfie_timeout_s
+    assert inspect.signature(Speaker.__init__).parameters["speed_wpm"].default == cfg.ui.voice_speed_wpm

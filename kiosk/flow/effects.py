@@ -7,9 +7,13 @@ same ``job`` number. Effects never carry callbacks, so tests compare them with `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.flow.session import RecordDraft
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,8 @@ class RunFaceMatch:
     """Compare the live selfie with the photo cut from the card. Result: FaceMatched."""
 
     job: int
-    selfie: Any = field(compare=False)
-    reference: Any = field(compare=False)
+    selfie: NDArray[np.uint8] = field(compare=False)  # BGR
+    reference: NDArray[np.uint8] = field(compare=False)  # BGR
 
 
 @dataclass(frozen=True)
@@ -118,4 +122,6 @@ class AuditNote:
     detail: str = ""
 
 
-Effect = Any  # any of the dataclasses above
+#: Any one effect (the machine returns a tuple of them).
+Effect = (StartCardCapture | StopCamera | EvaluateCard | CheckDuplicate | StartSelfie | RunFaceMatch |
+    SealRecord | CheckOperatorPin | CheckStorage | Speak | WipeSession | SavePinState | AuditNote)

@@ -339,4 +339,12 @@ UI_INTENTS: tuple[type, ...] = (
     StillHereConfirmed, RetryRequested, StaffHelpRequested,
 )
 
-Event = Any  # any of the dataclasses above
+#: Any one event (what the machine's step function takes; CardReading and Stroke are what some carry).
+Event = (StartPressed | BackRequested | LanguageChosen | AccessibilityToggled |
+    PinEntered | ProcessChosen | AspirantChosen | ConsentGiven | ConsentDeclined | CardModelChosen |
+    DataConfirmed | DataRejected | PhotoConfirmed | PhotoRejected | SelfieTipsRead | SignatureSubmitted |
+    SignatureCleared | Confirmed | CancelRequested | HelpRequested | HelpClosed | StillHereConfirmed |
+    RetryRequested | StaffHelpRequested | Tick | CardGuidance | CardCaptured | CardEvaluated |
+    DuplicateChecked | SelfieGuidance | LivenessProgressed | LivenessFinished | FaceMatched |
+    OperatorPinChecked | PinStateRestored | StorageChecked | RecordSealed | SealFailed | CameraFailed |
+    WorkerCrashed)

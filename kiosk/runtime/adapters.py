@@ -10,13 +10,19 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
 from kiosk.runtime.ports import FeedResult, MatchOutcome, SelfieOutcome, SelfieStep, StillVerdict
+
+if TYPE_CHECKING:  # the heavy parts load when an adapter is built, not when this module is imported
+    from kiosk.camera.base import Frame
+    from kiosk.face.liveness import Challenge, LivenessSession
+    from kiosk.face.pipeline import FacePipeline
+    from kiosk.store.db import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +98,7 @@ class _CardCapture:
         self._voter = MrzVoter(owner._cfg.vision) if side == "back" else None
         self._fraud_hits = 0
 
-    def feed(self, frame: Any) -> FeedResult:
+    def feed(self, frame: Frame) -> FeedResult:
         g = self._auto.feed(frame)
         outline = None
         if g.detection is not None:
@@ -158,7 +164,7 @@ class _CardCapture:
             fields = mrz_to_text(parse.fields)
             fields["vigencia_year"] = str(parse.fields.expiry_date.year)
             details["mrz_checks"] = dict(parse.checks)
-            details["is_name_truncated"] = bool(getattr(parse, "name_line_truncated", False))
+            details["is_name_truncated"] = parse.name_line_truncated
             model = r.model.value if r.model is not None else None
             if r.acceptance is not None and not r.acceptance.is_accepted:
                 return StillVerdict(ev.CardReading(side="back", model=model, fraud_flags=flags, details=details,
@@ -189,14 +195,14 @@ class _CardCapture:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _kind(challenge: Any) -> str:
-    return str(getattr(challenge, "kind", getattr(challenge, "value", challenge)))
+def _kind(challenge: Challenge) -> str:
+    return challenge.kind
 
 
 class FaceAdapter:
     """Selfie quality, liveness and 1:1 match with :mod:`kiosk.face` (models load here, once)."""
 
-    def __init__(self, cfg: Config, clock: Clock, pipeline: Any | None = None) -> None:
+    def __init__(self, cfg: Config, clock: Clock, pipeline: FacePipeline | None = None) -> None:
         if pipeline is None:
             from kiosk.face.pipeline import FacePipeline
             pipeline = FacePipeline(cfg.face)
@@ -220,7 +226,7 @@ class FaceAdapter:
 
 
 class _Selfie:
-    def __init__(self, pipeline: Any, session: Any, challenges: tuple[str, ...]) -> None:
+    def __init__(self, pipeline: FacePipeline, session: LivenessSession, challenges: tuple[str, ...]) -> None:
         self._pipeline = pipeline
         self._session = session
         self.challenges = challenges
@@ -228,17 +234,11 @@ class _Selfie:
 
     def feed(self, image_bgr: Any, t_s: float) -> SelfieStep:
         p = self._session.feed(image_bgr, t_s)
-        quality = getattr(p, "quality", None)
-        if quality is None:
-            quality = self._pipeline.assess_selfie(image_bgr)
-        completed = int(getattr(p, "completed", getattr(p, "challenges_done", 0)) or 0)
-        challenge = getattr(p, "challenge", None)
-        count = getattr(quality, "face_count", None)
-        is_face = count > 0 if isinstance(count, int) else bool(getattr(quality, "is_ok", False))
-        return SelfieStep(guidance=getattr(quality, "guidance", None), is_face_present=is_face,
-                          challenge=None if challenge is None else _kind(challenge),
-                          challenge_guidance=getattr(p, "guidance", None), completed=completed,
-                          total=len(self.challenges), is_done=bool(p.is_done))
+        quality = p.quality if p.quality is not None else self._pipeline.assess_selfie(image_bgr)
+        return SelfieStep(guidance=quality.guidance, is_face_present=quality.face_count > 0,
+                          challenge=None if p.challenge is None else _kind(p.challenge),
+                          challenge_guidance=p.guidance, completed=p.completed,
+                          total=len(self.challenges), is_done=p.is_done)
 
     def result(self) -> SelfieOutcome:
         r = self._session.result()
@@ -253,7 +253,7 @@ class _Selfie:
 class StoreAdapter:
     """Duplicate check, free space and sealing with :class:`kiosk.store.db.RecordStore`."""
 
-    def __init__(self, store: Any, cfg: Config, clock: Clock, notice_version: str, device_id: str,
+    def __init__(self, store: RecordStore, cfg: Config, clock: Clock, notice_version: str, device_id: str,
                  is_clock_synced: Callable[[], bool] = lambda: False, *, device_key: Any = None) -> None:
         """``device_key``: the device's Ed25519 private key, which signs the citizen's receipt QR."""
         self.store = store

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from kiosk.clock import Clock
 from kiosk.flow import effects as fx
@@ -20,30 +21,39 @@ from kiosk.flow.machine import Machine, fail, step
 from kiosk.flow.screen_model import ScreenModel, build_screen_model
 from kiosk.flow.session import scrub
 from kiosk.flow.states import CAMERA_STATES, State
+from kiosk.runtime.ports import PreviewView
 from kiosk.runtime.workers import EventQueue
 
 log = logging.getLogger(__name__)
 
 
 class Runner(Protocol):
-    def run(self, effects: Any) -> None: ...
-    def latest_preview(self) -> Any: ...
+    def run(self, effects: Sequence[fx.Effect]) -> None: ...
+    def latest_preview(self) -> PreviewView | None: ...
+
+
+@dataclass
+class _Periodic:
+    interval_s: float
+    effect: fx.Effect
+    last_s: float
 
 
 class Controller:
     """Steps the machine with UI intents, worker results and clock ticks; hands effects to the runner."""
 
     def __init__(self, machine: Machine, clock: Clock, runner: Runner, events: EventQueue | None = None,
-                 periodic: Sequence[tuple[float, Any]] = ()) -> None:
+                 periodic: Sequence[tuple[float, fx.Effect]] = ()) -> None:
         """``periodic``: (interval_s, effect) pairs run every interval (e.g. a free-space check)."""
         self._machine = machine
         self._clock = clock
         self._runner = runner
         self.events = events or EventQueue()
         self._lock = threading.RLock()
-        self.on_state_change: list[Any] = []  # callbacks (old_state, new_state), e.g. the demo's screenshots
+        # callbacks (old_state, new_state), e.g. the demo's screenshots
+        self.on_state_change: list[Callable[[State, State], object]] = []
         now = clock.monotonic()
-        self._periodic = [[interval_s, effect, now] for interval_s, effect in periodic]
+        self._periodic = [_Periodic(interval_s, effect, now) for interval_s, effect in periodic]
 
     @property
     def machine(self) -> Machine:
@@ -53,11 +63,11 @@ class Controller:
     def state(self) -> State:
         return self._machine.state
 
-    def post(self, event: Any) -> None:
+    def post(self, event: ev.Event) -> None:
         """Thread-safe: queue a worker result."""
         self.events.post(event)
 
-    def dispatch(self, event: Any) -> None:
+    def dispatch(self, event: ev.Event) -> None:
         """Apply a UI intent now (UI thread)."""
         with self._lock:
             self._apply(event)
@@ -70,23 +80,23 @@ class Controller:
             now = self._clock.monotonic()
             self._apply(ev.Tick(now))
             for item in self._periodic:
-                if now - item[2] >= item[0]:
-                    item[2] = now
-                    self._runner.run([item[1]])
+                if now - item.last_s >= item.interval_s:
+                    item.last_s = now
+                    self._runner.run([item.effect])
 
     def screen_model(self) -> ScreenModel:
         self.pump()
         with self._lock:
             return build_screen_model(self._machine)
 
-    def preview(self) -> Any:
+    def preview(self) -> PreviewView | None:
         """The latest camera preview Frame during a capture step, else None. Never blocks."""
         m = self._machine
         if m.state not in CAMERA_STATES or m.pending is not None:
             return None
         return self._runner.latest_preview()
 
-    def _apply(self, event: Any) -> None:
+    def _apply(self, event: ev.Event) -> None:
         old = self._machine
         if isinstance(event, ev.LivenessFinished) and not event.is_live:
             log.info("liveness not passed: %s", ", ".join(event.reasons))

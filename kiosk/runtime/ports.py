@@ -9,10 +9,19 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.flow import events as ev
 from kiosk.flow.session import RecordDraft
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from kiosk.camera.base import Frame
+
+    #: An H×W×3 BGR image as the camera and OpenCV give it.
+    ImageBGR = NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ class PreviewView:
     """What the screen shows of one preview frame: the image (same ``image``/``index``/``timestamp_s`` as the
     camera's Frame) and, during a card step, the outline found in that very frame (None when none was)."""
 
-    image: Any
+    image: ImageBGR
     timestamp_s: float
     index: int
     card_outline: tuple[tuple[float, float], ...] | None = None
@@ -44,18 +53,19 @@ class StillVerdict:
 
     reading: ev.CardReading | None  # set = done (accepted or refused)
     guidance: str | None = None  # when reading is None: what to tell the citizen
-    context: Any = None  # front: the analysis kept for the back's pair check (stays in the worker)
+    # front: the analysis kept for the back's pair check; opaque to the workers, handed back to new_capture
+    context: object | None = None
 
 
 class CardCapturePort(Protocol):
-    def feed(self, frame: Any) -> FeedResult: ...
-    def analyse_still(self, still_bgr: Any, attempt: int, is_last: bool, white_balance: Any = None
+    def feed(self, frame: Frame) -> FeedResult: ...
+    def analyse_still(self, still_bgr: ImageBGR, attempt: int, is_last: bool, white_balance: Any = None
                       ) -> StillVerdict: ...
     def reset(self) -> None: ...
 
 
 class VisionPort(Protocol):
-    def new_capture(self, side: str, front_context: Any) -> CardCapturePort: ...
+    def new_capture(self, side: str, front_context: object | None) -> CardCapturePort: ...
     def evaluate(self, model: str, vigencia_year: int | None) -> str | None: ...
 
 
@@ -80,7 +90,7 @@ class SelfieOutcome:
 class SelfieSessionPort(Protocol):
     challenges: tuple[str, ...]
 
-    def feed(self, image_bgr: Any, t_s: float) -> SelfieStep: ...
+    def feed(self, image_bgr: ImageBGR, t_s: float) -> SelfieStep: ...
     def result(self) -> SelfieOutcome: ...
 
 
@@ -93,7 +103,7 @@ class MatchOutcome:
 
 class FacePort(Protocol):
     def new_selfie(self, challenges: Sequence[str], rng: random.Random) -> SelfieSessionPort: ...
-    def verify(self, selfie_bgr: Any, reference_bgr: Any) -> MatchOutcome: ...
+    def verify(self, selfie_bgr: ImageBGR, reference_bgr: ImageBGR) -> MatchOutcome: ...
 
 
 class StorePort(Protocol):
@@ -110,3 +120,10 @@ class Director(Protocol):
     def on_card(self, side: str) -> None: ...
     def on_selfie(self, challenges: Sequence[str]) -> None: ...
     def on_session_end(self) -> None: ...
+
+
+class PinGuardPort(Protocol):
+    """Operator mode: wrong PIN tries and a running lockout, kept across restarts (``PinGuardFile``)."""
+
+    def save(self, attempts_left: int, locked_for_s: float = 0.0) -> None: ...
+    def load(self) -> tuple[int, float] | None: ...

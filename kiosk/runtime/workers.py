@@ -26,7 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.camera.base import Camera
 from kiosk.clock import Clock
+from kiosk.config import FaceConfig, UIConfig, VisionConfig
 from kiosk.errors import CameraError, CameraTimeout, KeyMissing, StorageFull, StoreError
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
@@ -34,6 +36,7 @@ from kiosk.runtime.ports import (
     CardCapturePort,
     Director,
     FacePort,
+    PinGuardPort,
     PreviewView,
     SelfieSessionPort,
     StorePort,
@@ -91,14 +94,15 @@ class _Task:
 class CameraWorker:
     """Owns the camera while a capture step runs. See the module doc.
 
-    ``max_stills``: full-resolution stills analysed per card side before giving up (the last one decides).
-    ``selfie_timeout_s``: a selfie that has not finished its challenges by then is not live ('face.timeout').
+    ``max_stills``: full-resolution stills analysed per card side before giving up (the last one decides;
+    ``vision.stills_per_side``). ``selfie_timeout_s``: a selfie that has not finished its challenges by then is
+    not live ('face.timeout'; ``face.selfie_timeout_s``).
     ``frame_period_s``: pacing of the thread (the camera's own rate limits it too).
     """
 
-    def __init__(self, camera: Any, clock: Clock, vision: VisionPort, face: FacePort, sink: Sink, *,
-                 director: Director | None = None, rng: random.Random | None = None, max_stills: int = 4,
-                 selfie_timeout_s: float = 25.0, frame_period_s: float = 1 / 30, preview_timeout_s: float = 1.0,
+    def __init__(self, camera: Camera, clock: Clock, vision: VisionPort, face: FacePort, sink: Sink, *,
+                 director: Director | None = None, rng: random.Random | None = None, max_stills: int = VisionConfig.stills_per_side,
+                 selfie_timeout_s: float = FaceConfig.selfie_timeout_s, frame_period_s: float = 1 / 30, preview_timeout_s: float = 1.0,
                  threaded: bool = True) -> None:
         self._camera = camera
         self._clock = clock
@@ -114,8 +118,8 @@ class CameraWorker:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._task: _Task | None = None
-        self._preview: Any = None
-        self._front_context: Any = None  # the accepted front analysis, for the front/back pair check
+        self._preview: PreviewView | None = None
+        self._front_context: object | None = None  # the accepted front analysis, for the front/back pair check
         self._closed = False
         self._thread: threading.Thread | None = None
         if threaded:
@@ -352,8 +356,10 @@ class Speaker:
 
     VOICES = {"es": "es-419", "en": "en-us"}
 
-    def __init__(self, text_for: Callable[[str, str], str | None], executable: str | None = None) -> None:
+    def __init__(self, text_for: Callable[[str, str], str | None], executable: str | None = None,
+                 speed_wpm: int = UIConfig.voice_speed_wpm) -> None:
         self._text_for = text_for
+        self._speed_wpm = speed_wpm  # config: ui.voice_speed_wpm
         # None: find espeak-ng on PATH; "": voice disabled.
         self._exe = shutil.which("espeak-ng") if executable is None else (executable or None)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -372,7 +378,8 @@ class Speaker:
             return
         self.stop()
         try:
-            self._proc = subprocess.Popen([self._exe, "-v", self.VOICES.get(language, language), "-s", "150", text],
+            argv = [self._exe, "-v", self.VOICES.get(language, language), "-s", str(self._speed_wpm), text]
+            self._proc = subprocess.Popen(argv,
                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL)
         except OSError as exc:
@@ -394,7 +401,7 @@ class EffectRunner:
 
     def __init__(self, camera: CameraWorker, jobs: JobWorker, vision: VisionPort, face: FacePort, store: StorePort,
                  clock: Clock, *, pin_check: Callable[[str], str | None] | None = None,
-                 speaker: Speaker | None = None, pin_guard: Any = None,
+                 speaker: Speaker | None = None, pin_guard: PinGuardPort | None = None,
                  active_processes: Callable[[], Sequence[str]] | None = None) -> None:
         """``active_processes()``: ids of the catalog processes open today, by the clock at each call."""
         self.camera = camera
@@ -405,7 +412,7 @@ class EffectRunner:
         self._clock = clock
         self._pin_check = pin_check
         self._speaker = speaker
-        self._pin_guard = pin_guard  # kiosk.store.operator_pin.PinGuardFile (operator mode) or None
+        self._pin_guard = pin_guard  # operator mode only (kiosk.store.operator_pin.PinGuardFile)
         self._active_processes = active_processes
 
     def run(self, effects: Sequence[Any]) -> None:
@@ -459,6 +466,8 @@ class EffectRunner:
             log.exception("could not write the audit note %s", e.kind)
 
     def _save_pin_state(self, e: fx.SavePinState) -> None:
+        if self._pin_guard is None:  # only submitted in operator mode, where there is one
+            return
         try:
             self._pin_guard.save(e.attempts_left, e.locked_for_s)
         except OSError:  # the lockout still holds in memory; only a restart would forget it

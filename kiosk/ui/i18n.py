@@ -2,7 +2,7 @@
 
 The vision and face pipelines ship their guidance texts as ``GUIDANCE_TEXT: {code: {'es': ..., 'en': ...}}``
 (``kiosk.vision.guidance`` and ``kiosk.face.guidance``); they are merged in under their codes when those
-modules exist, so a guidance code such as ``card.move_closer`` is looked up like any other key.
+modules exist (:func:`build_catalogs` takes the tables directly, so tests need no module), so a guidance code such as ``card.move_closer`` is looked up like any other key.
 A key missing from a language falls back to Spanish, then to the key itself (visible, and recorded in
 :attr:`Translator.missing` so tests can fail on it).
 
@@ -17,7 +17,7 @@ import functools
 import importlib
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,19 @@ def _load_catalog(path: Path) -> dict[str, str]:
     return data
 
 
-def _guidance_texts() -> dict[str, dict[str, str]]:
+def merge_guidance(tables: Iterable[Mapping[str, Mapping[str, str]]]) -> dict[str, dict[str, str]]:
+    """Guidance tables ``{code: {lang: text}}`` merged into one (a later table wins for the same code and language)."""
     merged: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for code, texts in table.items():
+            if isinstance(texts, Mapping):
+                merged.setdefault(str(code), {}).update({str(k): str(v) for k, v in texts.items()})
+    return merged
+
+
+def _pipeline_guidance() -> list[Mapping[str, Mapping[str, str]]]:
+    """The ``GUIDANCE_TEXT`` tables of :data:`GUIDANCE_MODULES` that are installed."""
+    tables = []
     for name in GUIDANCE_MODULES:
         try:
             module = importlib.import_module(name)
@@ -46,25 +57,30 @@ def _guidance_texts() -> dict[str, dict[str, str]]:
             continue
         table = getattr(module, "GUIDANCE_TEXT", None)
         if isinstance(table, Mapping):
-            for code, texts in table.items():
-                if isinstance(texts, Mapping):
-                    merged.setdefault(str(code), {}).update({str(k): str(v) for k, v in texts.items()})
-    return merged
+            tables.append(table)
+    return tables
+
+
+def build_catalogs(guidance: Iterable[Mapping[str, Mapping[str, str]]] = (),
+                   locales_dir: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
+    """Catalogs language → key → text from ``locales_dir/<lang>.json`` with the ``guidance`` tables merged in
+    (the catalog wins). Raises ValueError when a catalog file is missing or malformed."""
+    merged = merge_guidance(guidance)
+    out: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        table = {code: texts[lang] for code, texts in merged.items() if lang in texts}
+        table.update(_load_catalog(locales_dir / f"{lang}.json"))
+        out[lang] = table
+    return out
 
 
 @functools.lru_cache(maxsize=1)
 def catalogs() -> dict[str, dict[str, str]]:
-    """All catalogs, language → key → text, with the pipelines' guidance texts merged in (catalog wins).
+    """The kiosk's catalogs: the shipped locales with the pipelines' guidance texts merged in (loaded once).
 
     Raises ValueError when a catalog file is missing or malformed.
     """
-    out: dict[str, dict[str, str]] = {}
-    guidance = _guidance_texts()
-    for lang in LANGUAGES:
-        table = {code: texts[lang] for code, texts in guidance.items() if lang in texts}
-        table.update(_load_catalog(LOCALES_DIR / f"{lang}.json"))
-        out[lang] = table
-    return out
+    return build_catalogs(_pipeline_guidance())
 
 
 class _Default(dict):
@@ -73,14 +89,20 @@ class _Default(dict):
 
 
 class Translator:
-    """Looks strings up for one language. ``t(key, **values)`` fills ``{name}`` placeholders."""
+    """Looks strings up for one language. ``t(key, **values)`` fills ``{name}`` placeholders. ``tables``
+    (language → key → text, e.g. from :func:`build_catalogs`) replaces the kiosk's own :func:`catalogs`."""
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, language: str = DEFAULT_LANGUAGE,
+                 tables: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self.missing: set[str] = set()
+        self._tables = tables
+
+    def _catalogs(self) -> Mapping[str, Mapping[str, str]]:
+        return self._tables if self._tables is not None else catalogs()
 
     def has(self, key: str) -> bool:
-        tables = catalogs()
+        tables = self._catalogs()
         return key in tables[self.language] or key in tables[DEFAULT_LANGUAGE]
 
     def tn(self, key: str, n: int, **values: Any) -> str:
@@ -92,7 +114,7 @@ class Translator:
 
     def t(self, key: str, **values: Any) -> str:
         """The text for ``key`` in this language (falling back to Spanish, then to the key)."""
-        tables = catalogs()
+        tables = self._catalogs()
         text = tables[self.language].get(key)
         if text is None:
             text = tables[DEFAULT_LANGUAGE].get(key)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pygame
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.config import UIConfig
 from kiosk.flow import events as ev
 from kiosk.flow.screen_model import ScreenModel
 from kiosk.ui.display import Display, open_display
@@ -47,32 +48,32 @@ class Controller(Protocol):
     def dispatch(self, event: Any) -> None: ...
 
 
-def runtime_from_config(ui_cfg: Any) -> UiRuntime:
-    """A UiRuntime with the UI configuration's signature and countdown settings (defaults when absent)."""
-    return UiRuntime(min_ink=float(getattr(ui_cfg, "signature_min_ink", 0.5)),
-                     countdown_total_s=float(getattr(ui_cfg, "idle_countdown_s", 15.0)))
+def runtime_from_config(ui_cfg: UIConfig | None = None) -> UiRuntime:
+    """A UiRuntime with the UI configuration's signature and countdown settings (the config's defaults when
+    ``ui_cfg`` is None)."""
+    cfg = ui_cfg or UIConfig()
+    return UiRuntime(min_ink=cfg.signature_min_ink, countdown_total_s=cfg.idle_countdown_s)
 
 
-def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_frames: int | None = None,
+def run_ui(controller: Controller, ui_cfg: UIConfig, *, headless: bool = False, max_frames: int | None = None,
            on_frame: Callable[[int, Display, ScreenModel], None] | None = None, clock: Clock | None = None,
            display: Display | None = None, runtime: UiRuntime | None = None) -> int:
     """Run the kiosk UI until the window closes (or ``max_frames`` frames). Returns the frames drawn.
 
-    ``ui_cfg`` is a :class:`kiosk.config.UIConfig` (width_px, height_px, fullscreen, idle_countdown_s, and
-    optionally frame_rate_fps and signature_min_ink). ``on_frame(index, display, model)`` runs after each frame
+    ``ui_cfg``: the screen size, fullscreen, frame rate, signature and countdown settings. ``on_frame(index, display, model)`` runs after each frame
     is drawn (the demo saves PNGs there); ``runtime`` lets a caller see the targets of the last frame.
     Raises :class:`kiosk.ui.display.DisplayError` when no screen opens.
     Escape quits only on a windowed (development) display.
     """
     clock = clock or SystemClock()
-    size = (int(getattr(ui_cfg, "width_px", 800)), int(getattr(ui_cfg, "height_px", 480)))
-    fullscreen = bool(getattr(ui_cfg, "fullscreen", False)) and not headless
+    size = (ui_cfg.width_px, ui_cfg.height_px)
+    fullscreen = ui_cfg.fullscreen and not headless
     own_display = display is None
     if display is None:
         display = open_display(size, fullscreen=fullscreen, headless=headless)
     runtime = runtime or runtime_from_config(ui_cfg)
     pointer = PointerInput(display.size, tap_slop_px=max(24.0, display.size[0] / 30))
-    fps = float(getattr(ui_cfg, "frame_rate_fps", 30.0))
+    fps = ui_cfg.frame_rate_fps
     ticker = pygame.time.Clock()
     frames = 0
 
@@ -91,8 +92,7 @@ def run_ui(controller: Controller, ui_cfg: Any, *, headless: bool = False, max_f
                     return frames
                 for intent in pointer.handle(event, now_s):
                     runtime.handle_pointer(intent, controller.dispatch, on_activity)
-            controller.dispatch(ev.Tick(now_s))
-            model = controller.screen_model()
+            model = controller.screen_model()  # applies the workers' results and one Tick
             preview = controller.preview() if model.is_preview else None
             try:
                 runtime.render(display.surface, model, preview=preview, now_s=now_s)
@@ -116,10 +116,9 @@ class UiRenderer:
     """Draws frames of one screen size off the event loop and maps pygame events to flow events.
 
     For the headless demo (a PNG per screen) and the UI benchmark; the loop uses the same pieces.
-    ``fonts`` is accepted for compatibility and ignored (fonts are cached inside).
     """
 
-    def __init__(self, size_px: tuple[int, int], fonts: Any = None, *, ui_cfg: Any = None) -> None:
+    def __init__(self, size_px: tuple[int, int], *, ui_cfg: UIConfig | None = None) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.size_px = (int(size_px[0]), int(size_px[1]))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pygame
 
+from kiosk.config import UIConfig
 from kiosk.flow import events as ev
 from kiosk.flow.screen_model import ScreenModel
 from kiosk.flow.states import CAMERA_STATES, State
@@ -38,7 +39,8 @@ class UiRuntime:
     ``min_ink`` (pad widths) and ``countdown_total_s`` come from the UI configuration.
     """
 
-    def __init__(self, *, min_ink: float = 0.8, countdown_total_s: float = 15.0, settle_s: float = SETTLE_S) -> None:
+    def __init__(self, *, min_ink: float = UIConfig.signature_min_ink,
+                 countdown_total_s: float = UIConfig.idle_countdown_s, settle_s: float = SETTLE_S) -> None:
         self.fonts = Fonts()
         self.blitter = PreviewBlitter()
         self.local = LocalState(pad=SignaturePad(min_ink=min_ink))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import types
 
 import numpy as np
@@ -174,17 +173,23 @@ def test_every_count_has_the_plural_forms_its_language_uses() -> None:
                 assert f"{key}.{form}" in table, (lang, key, form)
 
 
-def test_guidance_texts_of_the_pipelines_are_merged(monkeypatch) -> None:
-    fake = types.ModuleType("kiosk.vision.guidance")
-    fake.GUIDANCE_TEXT = {"card.test_only": {"es": "Prueba ñ", "en": "Test"}}
-    monkeypatch.setitem(sys.modules, "kiosk.vision.guidance", fake)
-    i18n.catalogs.cache_clear()
-    try:
-        assert i18n.Translator("es").t("card.test_only") == "Prueba ñ"
-        assert i18n.Translator("en").t("card.test_only") == "Test"
-    finally:
-        monkeypatch.delitem(sys.modules, "kiosk.vision.guidance")
-        i18n.catalogs.cache_clear()
+def test_guidance_texts_are_merged_under_their_codes_and_the_catalog_wins() -> None:
+    guidance = [{"card.test_only": {"es": "Prueba ñ", "en": "Test"}, "welcome.title": {"es": "no", "en": "no"}},
+                {"card.test_only": {"en": "Test, later table"}}]
+    tables = i18n.build_catalogs(guidance)
+    assert i18n.Translator("es", tables=tables).t("card.test_only") == "Prueba ñ"
+    assert i18n.Translator("en", tables=tables).t("card.test_only") == "Test, later table"
+    shipped = i18n.build_catalogs()
+    assert tables["es"]["welcome.title"] == shipped["es"]["welcome.title"] != "no"
+
+
+def test_the_pipelines_guidance_codes_are_in_the_kiosks_catalogs() -> None:
+    from kiosk.face.guidance import GUIDANCE_TEXT as FACE
+    from kiosk.vision.guidance import GUIDANCE_TEXT as VISION
+
+    for code, texts in {**VISION, **FACE}.items():
+        for lang in texts:
+            assert i18n.catalogs()[lang][code], (lang, code)
 
 
 def test_spoken_text_for_every_screen_without_personal_data() -> None:
@@ -201,13 +206,17 @@ def test_spoken_text_for_every_screen_without_personal_data() -> None:
 
 # ----- the loop ---------------------------------------------------------------------------------------------
 class MachineController:
-    """The real pure machine behind the loop's controller interface (no workers)."""
+    """The real pure machine behind the loop's controller interface (no workers). Like the kiosk's
+    Controller, ``screen_model()`` first ticks the machine with the clock's time (once per frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=None) -> None:
         self.m = new_machine(sample_settings(), now_s=0.0)
         self.received: list = []
+        self.clock = clock
 
     def screen_model(self):
+        if self.clock is not None:
+            self.dispatch(ev.Tick(self.clock.monotonic()))
         return build_screen_model(self.m)
 
     def preview(self):
@@ -225,8 +234,8 @@ def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
     from kiosk.ui.loop import run_ui
 
     display = open_display((800, 480), headless=True)
-    controller = MachineController()
     clock = FakeClock()
+    controller = MachineController(clock)
     seen: list[State] = []
 
     from kiosk.ui.loop import UiRenderer
@@ -234,6 +243,7 @@ def test_run_ui_headless_ticks_renders_and_dispatches_touches() -> None:
     probe = UiRenderer((800, 480))
     probe.render(controller.screen_model())
     x, y = next(t.rect.center for t in probe.runtime.last_targets if isinstance(t.action, ev.StartPressed))
+    controller.received.clear()
 
     def on_frame(index, disp, model) -> None:
         seen.append(model.state)
