@@ -15,7 +15,8 @@ Layout (integers big-endian)::
   header is authenticated exactly as an AEAD's associated data would be. Any RFC 9180 implementation with the
   central private key opens the payload: ``Open(skR, enc, info, aad="", ct)``.
 * ``signature``: Ed25519 by the device over ``b"apoyo-kiosk/envelope/v2\\0" || SHA-512(every byte before it)``
-  (signing the digest instead of the 400 KB body halves the time, as Ed25519ph does). Central checks it with the
+  — plain RFC 8032 Ed25519 over those 88 bytes, NOT Ed25519ph (which prehashes inside the scheme with its own
+  domain prefix); signing the digest instead of the 400 KB body halves the time. Central checks it with the
   device's enrolled key before anything else.
 
 HPKE's ephemeral secret never leaves the library call, so **the kiosk cannot open what it sealed**. Every

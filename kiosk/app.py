@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.clock import Clock, SystemClock, local_date
 from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
+from kiosk.store.durable import make_private_dir
 
 if TYPE_CHECKING:  # the parts are imported when build_kiosk runs, not when this module is imported
     from kiosk.camera.base import Camera
@@ -243,12 +244,22 @@ class HeadlessMirror:
             self._last_state = state
         now = time.monotonic()
         if now - self._last_save >= self.SAVE_PERIOD_S:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The screen shows names, MRZ and face: the mirror is readable by the kiosk's user only.
+            make_private_dir(self.path.parent)
             tmp = self.path.with_suffix(".tmp.png")
             display.save_png(tmp)
+            os.chmod(tmp, 0o600)
             os.replace(tmp, self.path)
             self._last_save = now
         time.sleep(self.FRAME_PERIOD_S)
+
+
+def announce_development_mode(cfg: Config) -> None:
+    """Say loudly, in the log and on the terminal, that this kiosk seals to DEVELOPMENT keys."""
+    text = (f"DEVELOPMENT MODE (--dev): records are sealed to a DEVELOPMENT central key pair whose private halves "
+            f"lie in {cfg.data_path / 'dev-central'}; never capture real citizens this way")
+    log.warning("%s", text)
+    print(f"kiosk: {text}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,12 +271,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ok, how = has_display()
     headless = not ok
+    if headless and not args.dev:
+        # A production kiosk with no screen serves nobody, and a mirror of its screen would put whoever stands
+        # at it (names, MRZ, face) in a file: refuse instead.
+        print(f"kiosk: cannot start: no screen here ({how}). A production kiosk needs its display; to run "
+              f"headless for development (the screen mirrored to a PNG), use --dev", file=sys.stderr)
+        return 2
     if headless:
-        # No screen here (a server, CI, an SSH session): run the real kiosk on SDL's dummy display and mirror
-        # what it shows to a PNG, so `make run` still starts everything and a developer can watch it.
+        # Development with no screen (a server, CI, an SSH session): run the real kiosk on SDL's dummy display
+        # and mirror what it shows to a PNG, so `make run` still starts everything and a developer can watch it.
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     try:
         cfg = load_config(args.config, overrides=dev_overrides(args.data_dir, args.dev))
+        if cfg.device.dev_mode:
+            announce_development_mode(cfg)
         kiosk = build_kiosk(cfg)
     except KioskError as exc:
         print(f"kiosk: cannot start: {exc}", file=sys.stderr)

@@ -1,8 +1,13 @@
 """Typed, layered configuration.
 
 Layers, later wins: the defaults below → a TOML file (``/etc/apoyo-kiosk/kiosk.toml``, or the path in
-``APOYO_KIOSK_CONFIG``) → environment variables ``APOYO_<SECTION>_<FIELD>`` (e.g. ``APOYO_UI_LANGUAGE=en``).
-Everything is validated once, at start, by :func:`load_config`; an error names the key and the problem.
+``APOYO_KIOSK_CONFIG``) → environment variables ``APOYO_<SECTION>_<FIELD>`` (e.g. ``APOYO_UI_LANGUAGE=en``) →
+command-line flags (``overrides``: an explicit flag always beats the environment). Everything is validated once,
+at start, by :func:`load_config`, strictly: exact types (``5`` is not text, ``"5"`` in the file is not a number),
+finite numbers only (NaN passes no range check), every value's own format (dates, ...), and unknown sections,
+keys and ``APOYO_*`` variables are refused (a typo must not silently fall back to a default). An error names
+the key and the problem. ``device.dev_mode`` is set only by the ``--dev`` flag, never by the file or the
+environment: development mode trusts keys whose private halves lie on the device.
 
 Each section is a frozen dataclass; every field has a default and, where it has one, its unit in its name
 (``_s`` seconds, ``_px`` pixels, ``_mb`` megabytes). Field metadata may carry ``choices``, ``min`` and ``max``.
@@ -10,7 +15,10 @@ Each section is a frozen dataclass; every field has a default and, where it has 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
+import math
 import os
 import tomllib
 import types
@@ -25,11 +33,14 @@ from kiosk.errors import ConfigError
 DEFAULT_CONFIG_PATH = Path("/etc/apoyo-kiosk/kiosk.toml")
 DEFAULT_DATA_DIR = Path("/var/lib/apoyo-kiosk")
 ENV_PREFIX = "APOYO_"
+CONFIG_PATH_ENV = "APOYO_KIOSK_CONFIG"
+# APOYO_* variables that belong to other programs of the project (the central server), not to the kiosk.
+FOREIGN_ENV_PREFIXES = ("APOYO_CENTRAL_",)
 
 
 def _f(default: Any, *, choices: tuple[Any, ...] | None = None, min: float | None = None,  # noqa: A002
-       max: float | None = None, doc: str = "") -> Any:  # noqa: A002
-    meta = {"choices": choices, "min": min, "max": max, "doc": doc}
+       max: float | None = None, doc: str = "", flag_only: str = "") -> Any:  # noqa: A002
+    meta = {"choices": choices, "min": min, "max": max, "doc": doc, "flag_only": flag_only}
     if isinstance(default, (list, dict)):
         raise TypeError("use tuples for sequence defaults so configs stay immutable")
     return field(default=default, metadata=meta)
@@ -41,7 +52,8 @@ class DeviceConfig:
     data_dir: str = _f(str(DEFAULT_DATA_DIR), doc="records, keys, audit log; repository ./var in development")
     mode: str = _f("self-service", choices=("self-service", "operator"),
                    doc="self-service at a module office, operator for field teams (operator PIN)")
-    dev_mode: bool = _f(False, doc="development: windowed UI, development central key pair allowed")
+    dev_mode: bool = _f(False, doc="development: windowed UI, development central key pair allowed; only the --dev "
+                                   "flag sets it", flag_only="--dev")
     operator_pin_file: str = _f("", doc="scrypt hash of the operator PIN (never the PIN); empty = data_dir/operator_pin")
 
 
@@ -234,14 +246,17 @@ def _coerce(key: str, raw: Any, typ: Any, from_env: bool) -> Any:
                 pass
         raise ConfigError(key, f"expected a whole number, got {raw!r}")
     if typ is float:
+        value: float | None = None
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
-        if from_env and isinstance(raw, str):
-            try:
-                return float(raw.strip())
-            except ValueError:
-                pass
-        raise ConfigError(key, f"expected a number, got {raw!r}")
+            value = float(raw)
+        elif from_env and isinstance(raw, str):
+            with contextlib.suppress(ValueError):
+                value = float(raw.strip())
+        if value is None:
+            raise ConfigError(key, f"expected a number, got {raw!r}")
+        if not math.isfinite(value):
+            raise ConfigError(key, f"expected a finite number, got {raw!r}")
+        return value
     if typ is str:
         if isinstance(raw, str):
             return raw
@@ -273,36 +288,85 @@ def _section_types(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _build_section(name: str, cls: type, file_values: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+def env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section}_{key}".upper()
+
+
+def _build_section(name: str, cls: type, file_values: Mapping[str, Any], env: Mapping[str, str],
+                   flags: Mapping[str, Any]) -> Any:
     hints = _section_types(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(file_values) - set(known)
-    if unknown:
-        raise ConfigError(f"{name}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(known))})")
+    for layer in (file_values, flags):
+        unknown = set(layer) - set(known)
+        if unknown:
+            raise ConfigError(f"{name}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(known))})")
     values: dict[str, Any] = {}
     for fname, fdef in known.items():
         key = f"{name}.{fname}"
         typ = hints[fname]
         if isinstance(typ, types.UnionType):  # pragma: no cover - not used by sections
             raise ConfigError(key, "optional fields are not supported")
+        flag_only = fdef.metadata.get("flag_only")
+        env_key = env_name(name, fname)
+        if flag_only and fname in file_values:
+            raise ConfigError(key, f"cannot be set in a configuration file; only the {flag_only} flag sets it")
+        if flag_only and env_key in env:
+            raise ConfigError(env_key, f"cannot be set from the environment; only the {flag_only} flag sets "
+                                       f"{key}")
         value = fdef.default
         if fname in file_values:
             value = _coerce(key, file_values[fname], typ, from_env=False)
-        env_key = f"{ENV_PREFIX}{name}_{fname}".upper()
         if env_key in env:
             value = _coerce(env_key, env[env_key], typ, from_env=True)
+        if fname in flags:
+            value = _coerce(key, flags[fname], typ, from_env=False)
         _check(key, value, fdef.metadata)
         values[fname] = value
     return cls(**values)
 
 
+def _check_env_names(env: Mapping[str, str]) -> None:
+    """Refuse APOYO_* variables that name no setting: a misspelt one would otherwise be ignored in silence."""
+    known = {CONFIG_PATH_ENV}
+    for sec in dataclasses.fields(Config):
+        known |= {env_name(sec.name, f.name) for f in dataclasses.fields(sec.default_factory)}  # type: ignore[arg-type]
+    for name in sorted(env):
+        if name.upper().startswith(ENV_PREFIX) and name not in known \
+                and not name.startswith(FOREIGN_ENV_PREFIXES):
+            close = [k for k in sorted(known) if k.upper() == name.upper()]
+            hint = f" (did you mean {close[0]}?)" if close else " (python -m kiosk config --keys lists every key)"
+            raise ConfigError(name, f"unknown environment variable{hint}")
+
+
+def parse_vigencia_extensions(entries: tuple[str, ...] | list[str]) -> dict[int, datetime.date]:
+    """Parse 'YEAR=YYYY-MM-DD' entries into {vigencia year: last valid day} (the one parser: checked at start
+    here, used by the card check in :mod:`kiosk.credential.models`).
+
+    Raises ConfigError('credential.vigencia_extensions', ...) naming the bad entry.
+    """
+    out: dict[int, datetime.date] = {}
+    key = "credential.vigencia_extensions"
+    for entry in entries:
+        year_txt, sep, until_txt = str(entry).partition("=")
+        try:
+            if not sep:
+                raise ValueError("missing '='")
+            year = int(year_txt.strip())
+            until = datetime.date.fromisoformat(until_txt.strip())
+        except ValueError as exc:
+            raise ConfigError(key, f"entry {entry!r} is not 'YEAR=YYYY-MM-DD' ({exc})") from None
+        if until < datetime.date(year, 12, 31):
+            raise ConfigError(key, f"entry {entry!r} ends before the card's own expiry {year}-12-31")
+        if year in out:
+            raise ConfigError(key, f"year {year} is extended twice")
+        out[year] = until
+    return out
+
+
 def _cross_checks(cfg: Config) -> None:
     if cfg.store.warn_free_mb < cfg.store.min_free_mb:
         raise ConfigError("store.warn_free_mb", "must be at least store.min_free_mb")
-    for item in cfg.credential.vigencia_extensions:
-        year, sep, date = item.partition("=")
-        if not sep or not year.isdigit() or len(year) != 4 or len(date) != 10:
-            raise ConfigError("credential.vigencia_extensions", f"{item!r} is not 'YEAR=YYYY-MM-DD'")
+    parse_vigencia_extensions(cfg.credential.vigencia_extensions)
     unknown = set(cfg.credential.accepted_models) - set("ABCDEFGH")
     if unknown:
         raise ConfigError("credential.accepted_models", f"unknown card model(s) {sorted(unknown)}")
@@ -313,19 +377,23 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     """Build and validate the configuration.
 
     ``path``: TOML file; default ``$APOYO_KIOSK_CONFIG`` or ``/etc/apoyo-kiosk/kiosk.toml`` (a missing default
-    file is fine, a missing explicit one is an error). ``overrides``: per-section values applied after the file
-    and before the environment (used by command-line flags such as ``--dev``).
+    file is fine, a missing explicit one is an error). ``overrides``: per-section values from command-line
+    flags (``--dev``, ``--data-dir``), applied last: an explicit flag beats the environment and the file.
     Raises :class:`ConfigError` naming the key and the problem.
     """
     env = os.environ if env is None else env
-    explicit = path is not None or "APOYO_KIOSK_CONFIG" in env
-    cfg_path = Path(path) if path is not None else Path(env.get("APOYO_KIOSK_CONFIG", DEFAULT_CONFIG_PATH))
+    _check_env_names(env)
+    explicit = path is not None or CONFIG_PATH_ENV in env
+    cfg_path = Path(path) if path is not None else Path(env.get(CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH))
     file_data: dict[str, Any] = {}
     if cfg_path.exists():
         try:
-            file_data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+            file_data = tomllib.loads(cfg_path.read_bytes().decode("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(cfg_path), f"not valid TOML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(str(cfg_path), f"not a UTF-8 text file (byte {exc.start}); a configuration file is "
+                                             f"TOML text") from None
         except OSError as exc:
             raise ConfigError(str(cfg_path), f"cannot be read: {exc.strerror}") from exc
     elif explicit:
@@ -335,13 +403,15 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     if unknown:
         raise ConfigError(sorted(unknown)[0], f"unknown section (known: {', '.join(sections)})")
     built: dict[str, Any] = {}
+    unknown = set(overrides or {}) - set(sections)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], f"unknown section (known: {', '.join(sections)})")
     for name, factory in sections.items():
-        section_values = dict(file_data.get(name, {}))
-        if not isinstance(file_data.get(name, {}), dict):
-            raise ConfigError(name, "must be a table")
-        if overrides and name in overrides:
-            section_values.update(overrides[name])
-        built[name] = _build_section(name, factory, section_values, env)
+        section_values = file_data.get(name, {})
+        if not isinstance(section_values, dict):
+            raise ConfigError(name, f"must be a table ([{name}] with keys), got {section_values!r}")
+        flags = (overrides or {}).get(name) or {}
+        built[name] = _build_section(name, factory, section_values, env, flags)
     cfg = Config(**built)
     _cross_checks(cfg)
     return cfg

@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.config import CredentialConfig
-from kiosk.errors import ConfigError, InvalidField
+from kiosk.config import CredentialConfig, parse_vigencia_extensions
+from kiosk.errors import InvalidField
 
 
 class CardModel(enum.Enum):
@@ -60,30 +60,6 @@ class Acceptance:
     is_accepted: bool
     reason: str | None
     valid_until: date | None
-
-
-def parse_vigencia_extensions(entries: tuple[str, ...] | list[str]) -> dict[int, date]:
-    """Parse 'YEAR=YYYY-MM-DD' entries into {vigencia year: last valid day}.
-
-    Raises ConfigError('credential.vigencia_extensions', ...) naming the bad entry.
-    """
-    out: dict[int, date] = {}
-    key = "credential.vigencia_extensions"
-    for entry in entries:
-        year_txt, sep, until_txt = str(entry).partition("=")
-        try:
-            if not sep:
-                raise ValueError("missing '='")
-            year = int(year_txt.strip())
-            until = date.fromisoformat(until_txt.strip())
-        except ValueError as exc:
-            raise ConfigError(key, f"entry {entry!r} is not 'YEAR=YYYY-MM-DD' ({exc})") from None
-        if until < date(year, 12, 31):
-            raise ConfigError(key, f"entry {entry!r} ends before the card's own expiry {year}-12-31")
-        if year in out:
-            raise ConfigError(key, f"year {year} is extended twice")
-        out[year] = until
-    return out
 
 
 def valid_until(vigencia_year: int, cfg: CredentialConfig) -> date:

@@ -13,7 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from kiosk.errors import FaceNotFound, ImageError, KioskError, ModelError, TooManyFaces
@@ -31,11 +30,12 @@ class _Failure(Exception):
 def _read_image(path: Path) -> np.ndarray:
     if not path.is_file():
         raise _Failure(EXIT_USAGE, "file_missing", f"no such file: {path}")
-    data = np.fromfile(str(path), np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise _Failure(EXIT_IMAGE, "image_unreadable", f"not a readable image: {path}")
-    return img
+    from kiosk.image_input import load_image_file
+
+    try:
+        return load_image_file(path)
+    except ImageError as exc:
+        raise _Failure(EXIT_IMAGE, "image_unreadable", str(exc)) from None
 
 
 def _emit(as_json: bool, payload: dict, text: str, stream=None) -> None:  # noqa: ANN001

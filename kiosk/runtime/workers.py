@@ -29,9 +29,10 @@ from typing import Any
 from kiosk.camera.base import Camera
 from kiosk.clock import Clock
 from kiosk.config import FaceConfig, UIConfig, VisionConfig
-from kiosk.errors import CameraError, CameraTimeout, KeyMissing, StorageFull, StoreError
+from kiosk.errors import CameraError, CameraTimeout, ImageError, KeyMissing, StorageFull, StoreError
 from kiosk.flow import effects as fx
 from kiosk.flow import events as ev
+from kiosk.image_input import check_array
 from kiosk.runtime.ports import (
     CardCapturePort,
     Director,
@@ -244,6 +245,10 @@ class CameraWorker:
         if not fed.is_ready:
             return
         still = self._camera.capture_still(timeout_s=self._preview_timeout_s)
+        try:
+            check_array(still.image, "camera still")
+        except ImageError as exc:  # a misconfigured or faulty camera: never feed it to the vision code
+            raise CameraError(str(exc)) from exc
         task.stills += 1
         verdict = task.capture.analyse_still(still.image, task.stills, task.stills >= self._max_stills,
                                              white_balance=getattr(still, "white_balance", None))

@@ -49,6 +49,9 @@ STORE_DIR = "store"
 DB_NAME = "records.sqlite3"
 STATES = ("sealed", "exported", "synced", "purged")
 MB = 1024 * 1024
+# The write-ahead log is truncated back to this size after a checkpoint; check_space holds it back from the
+# space a capture may use.
+WAL_LIMIT_BYTES = 8 * MB
 
 
 # --- free space, behind an interface so tests can fake a nearly full disk -----------------------------------
@@ -343,7 +346,7 @@ class RecordStore:
             # journal_size_limit: after a checkpoint the WAL is truncated back to 8 MB, so its disk use stays
             # bounded well under store.min_free_mb.
             for pragma in ("synchronous=FULL", "foreign_keys=ON", "secure_delete=ON", "temp_store=MEMORY",
-                           "journal_size_limit=8388608", f"busy_timeout={int(cfg.busy_timeout_s * 1000)}"):
+                           f"journal_size_limit={WAL_LIMIT_BYTES}", f"busy_timeout={int(cfg.busy_timeout_s * 1000)}"):
                 self._conn.execute(f"PRAGMA {pragma}")
             migrate(self._conn, float(clock.wall()))
         except sqlite3.Error as exc:
@@ -410,20 +413,29 @@ class RecordStore:
 
     # -- space ----------------------------------------------------------------------------------------------
     def check_space(self, raise_on_full: bool = True) -> SpaceStatus:
-        """Free space against ``store.min_free_mb`` (floor) and ``store.warn_free_mb`` (warning).
+        """Usable space against ``store.min_free_mb`` (floor) and ``store.warn_free_mb`` (warning).
+
+        Usable = free space minus what the database may still claim on its own before it gives space back: the
+        write-ahead log may grow to its size limit before a checkpoint truncates it, and a checkpoint copies
+        what the log holds into the database file. Counting only free space let a 5 MB disk reach 0 bytes.
 
         Below the floor raises :class:`StorageFull` with a message for the technician (or, with
         ``raise_on_full=False``, returns ``is_ok=False``). Below the warning level logs a warning and returns
         ``is_low=True``.
         """
         try:
-            free_mb = self._space.free_bytes(self.dir) / MB
+            free_bytes = self._space.free_bytes(self.dir)
+            wal = self.db_path.with_name(DB_NAME + "-wal")
+            wal_bytes = wal.stat().st_size if wal.exists() else 0
         except OSError as exc:
             raise StoreError(f"cannot read free space at {self.dir}: {exc.strerror}") from exc
+        reserve_mb = (max(WAL_LIMIT_BYTES - wal_bytes, 0) + wal_bytes) / MB
+        free_mb = max(free_bytes / MB - reserve_mb, 0.0)
         is_ok = free_mb >= self._cfg.min_free_mb
         is_low = free_mb < self._cfg.warn_free_mb
         if not is_ok:
-            msg = (f"only {free_mb:.0f} MB free on the kiosk's storage, below the {self._cfg.min_free_mb} MB "
+            msg = (f"only {free_mb:.0f} MB usable ({free_bytes / MB:.0f} MB free, {reserve_mb:.0f} MB held for the "
+                   f"database's journal) on the kiosk's storage, below the {self._cfg.min_free_mb} MB "
                    f"minimum: no new capture can start. Sync and purge records or free space, then retry.")
             if raise_on_full:
                 raise StorageFull(msg)

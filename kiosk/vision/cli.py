@@ -16,28 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.errors import ImageError, KioskError
+from kiosk.errors import KioskError
 from kiosk.vision.guidance import GUIDANCE_TEXT
-
-_MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
 def load_image(path: Path) -> np.ndarray:
-    """Decode an image file to BGR uint8. Raises ImageError naming the file when it cannot be used."""
-    import cv2
+    """Decode an image file to BGR uint8 through the kiosk's one bounded image gate
+    (:func:`kiosk.image_input.load_image_file`). Raises ImageError naming the file when it cannot be used."""
+    from kiosk.image_input import load_image_file
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if not data:
-        raise ImageError(f"{path}: file is empty")
-    if len(data) > _MAX_IMAGE_BYTES:
-        raise ImageError(f"{path}: file is larger than {_MAX_IMAGE_BYTES // (1024 * 1024)} MB")
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None or img.size == 0:
-        raise ImageError(f"{path}: not a readable image (corrupted or unsupported format)")
-    return img
+    return load_image_file(path)
 
 
 def _guidance(code: str | None) -> dict[str, Any] | None:

@@ -157,6 +157,42 @@ def test_the_kiosk_refuses_keys_of_another_device_id(tmp_path: Path) -> None:
         build_kiosk(cfg, threaded=False)
 
 
+def test_production_without_a_screen_refuses_and_mirrors_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import kiosk.app as app
+
+    monkeypatch.setattr(app, "has_display", lambda: (False, "no DISPLAY"))
+    assert main(["--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "needs its display" in err and "--dev" in err
+    assert not (tmp_path / "screen.png").exists()
+
+
+def test_the_development_mirror_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+    import types
+
+    import pygame
+
+    from kiosk.app import HeadlessMirror
+
+    monkeypatch.setattr(HeadlessMirror, "FRAME_PERIOD_S", 0.0)
+    mirror = HeadlessMirror(tmp_path / "mirror" / "screen.png")
+    surface = pygame.Surface((8, 8))
+    mirror(0, types.SimpleNamespace(save_png=lambda p: pygame.image.save(surface, str(p))), None)
+    assert stat.S_IMODE(mirror.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(mirror.path.parent.stat().st_mode) == 0o700
+
+
+def test_development_mode_is_announced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    conf = tmp_path / "kiosk.toml"
+    conf.write_text('[device]\nmode = "operator"\noperator_pin_file = "/nonexistent/pin"\n')  # fails after loading
+    assert main(["--dev", "--data-dir", str(tmp_path), "--config", str(conf)]) == 2
+    assert "DEVELOPMENT MODE" in capsys.readouterr().err
+
+
 def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
     from kiosk.app import HeadlessMirror
     from kiosk.ui.display import open_display
