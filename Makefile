@@ -63,7 +63,7 @@ endif
 .PHONY: central help setup run test lint typecheck demo bench models lock lock-upgrade prove-pi-lock clean distclean
 
 help:
-	@echo "make run     - set up and start the kiosk (simulated camera) plus the admin page"
+	@echo "make run     - set up and start the kiosk (simulated camera; the admin page comes with its own issue)"
 	@echo "make central - a DEVELOPMENT central (generated keys, CA, processes, synthetic list) on https://127.0.0.1:8444"
 	@echo "make test    - set up, lint and run every test"
 	@echo "make demo    - play one scripted citizen session headless, screenshots in out/demo"

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.clock import Clock, SystemClock, local_date
 from kiosk.config import Config, load_config
 from kiosk.errors import KioskError
 from kiosk.store.durable import make_private_dir
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEV_DATA_DIR = REPO_ROOT / "var"
 STORAGE_CHECK_EVERY_S = 60.0
+PROCESSES_CHECK_EVERY_S = 60.0  # a process whose window closes stops being offered within a minute
 
 
 @dataclass
@@ -107,7 +108,13 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
     from kiosk.store.keys import ensure_dev_keys, load_keys
 
     clock = clock or SystemClock()
-    today = today or date.today()
+    # "Today" is read from the clock at each use (a kiosk runs for days): vigencia and the open processes follow
+    # it. A fixed ``today`` is for tests and benchmarks only.
+    fixed_today = today
+
+    def today_now() -> date:
+        return fixed_today or local_date(clock.wall())
+
     data_dir = cfg.data_path
     data_dir.mkdir(parents=True, exist_ok=True)
     closers: list[Any] = []
@@ -127,12 +134,12 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         pipeline = getattr(face, "pipeline", None)
         closers.append(getattr(pipeline, "close", lambda: None))
         detect = getattr(pipeline, "detect", None)
-        vision = VisionAdapter(cfg, clock, face_detector=detect, today=lambda: today)
+        vision = VisionAdapter(cfg, clock, face_detector=detect, today=today_now)
         if camera is None:
             camera = open_camera(cfg.camera, clock)
         closers.append(camera.close)
         if director is None and cfg.camera.source == "scripted":
-            director = _scripted_source(cfg, camera, today, director_options or {})
+            director = _scripted_source(cfg, camera, today_now(), director_options or {})
         pin_check = pin_guard = None
         if cfg.device.mode == "operator":
             from kiosk.store.operator_pin import PIN_FILE, PIN_STATE_FILE, PinGuardFile, PinVerifier
@@ -149,13 +156,17 @@ def build_kiosk(cfg: Config, *, clock: Clock | None = None, threaded: bool = Tru
         jobs = JobWorker(events.post, threaded=threaded)
         closers.append(jobs.close)
         speaker = Speaker(_voice_text, speed_wpm=cfg.ui.voice_speed_wpm)  # always built: voice can be switched on from the welcome screen
-        store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced)
+        store_port = StoreAdapter(store, cfg, clock, NOTICE_VERSION, keys.device_id, _is_clock_synced,
+                                  device_key=keys.device_key)
         runner = EffectRunner(camera_worker, jobs, vision, face, store_port, clock, pin_check=pin_check,
-                              speaker=speaker, pin_guard=pin_guard)
+                              speaker=speaker, pin_guard=pin_guard,
+                              active_processes=lambda: [p.id for p in catalog.active(today_now())])
         closers.append(speaker.stop)
-        settings = FlowSettings.from_config(cfg, catalog.active(today))
+        settings = FlowSettings.from_config(cfg, catalog.processes)
         controller = Controller(new_machine(settings, clock.monotonic()), clock, runner, events,
-                                periodic=[(STORAGE_CHECK_EVERY_S, fx.CheckStorage())])
+                                periodic=[(STORAGE_CHECK_EVERY_S, fx.CheckStorage()),
+                                          (PROCESSES_CHECK_EVERY_S, fx.CheckProcesses())])
+        controller.dispatch(ev.ProcessesActive(process_ids=tuple(p.id for p in catalog.active(today_now()))))
         runner.run([fx.CheckStorage()])
         guard = pin_guard.load() if pin_guard is not None else None
         if guard is not None:  # what the last run left: a restart must not hand out fresh PIN attempts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -12,6 +13,11 @@ class Clock(Protocol):
 
     def wall(self) -> float:
         """Seconds since the Unix epoch (may jump when NTP syncs)."""
+
+
+def local_date(wall_s: float) -> date:
+    """The calendar date at ``wall_s`` (Unix seconds) in the device's time zone."""
+    return datetime.fromtimestamp(wall_s).date()
 
 
 class SystemClock:

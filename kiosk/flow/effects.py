@@ -83,6 +83,11 @@ class CheckOperatorPin:
 
 
 @dataclass(frozen=True)
+class CheckProcesses:
+    """Which processes are active today, by the clock now. Result: ProcessesActive."""
+
+
+@dataclass(frozen=True)
 class CheckStorage:
     """Check free space. Result: StorageChecked."""
 

@@ -190,6 +190,15 @@ class StaffHelpRequested:
 
 
 @dataclass(frozen=True)
+class ProcessesActive:
+    """Which catalog processes are collecting today (by id), from the clock at the time of the check. Sent at
+    every return to welcome and every minute: a process whose window closed is not offered to the next
+    citizen, while a session already inside it still seals (its window was open when it started)."""
+
+    process_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Tick:
     """Time passed; ``now_s`` is the injected clock's monotonic seconds. Sent by the controller every frame."""
 
@@ -295,8 +304,13 @@ class StorageChecked:
 
 @dataclass(frozen=True)
 class RecordSealed:
+    """Sealed and durable. ``receipt_qr``: the signed receipt text (kiosk.store.citizen_receipt), '' if none;
+    ``sealed_wall_s``: when (Unix seconds), for the receipt's date and time."""
+
     job: int
     folio: str
+    receipt_qr: str = ""
+    sealed_wall_s: float | None = None
 
 
 @dataclass(frozen=True)

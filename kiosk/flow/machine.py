@@ -37,7 +37,7 @@ from kiosk.flow.states import (
 #: Card refusals worth another try with the original card (the others are final: expired, unsupported model).
 RETRYABLE_CARD_REASONS = frozenset({
     "card.photocopy", "card.screen", "card.unreadable", "card.pair_mismatch", "card.partial", "card.no_face",
-    "card.blank",
+    "card.blank", "card.data_rejected", "card.photo_rejected",
 })
 ACCESSIBILITY_FLAGS = ("high_contrast", "large_text", "voice")
 LANGUAGES = ("es", "en")
@@ -48,7 +48,8 @@ CARD_MODELS = ("A", "B", "C", "D", "E", "F", "G", "H")
 class FlowSettings:
     """What the flow needs from configuration and the catalog (built by the composition root)."""
 
-    processes: tuple[Any, ...] = ()  # kiosk.catalog.Process, already filtered to the active ones
+    processes: tuple[Any, ...] = ()  # kiosk.catalog.Process: every process of the catalog (which are active
+    # today arrives as ProcessesActive; until then all of these are offered)
     is_operator_mode: bool = False
     idle_timeout_s: float = 60.0
     idle_countdown_s: float = 15.0
@@ -80,7 +81,9 @@ class FlowSettings:
             language=ui.language, high_contrast=ui.high_contrast, large_text=ui.large_text, voice=ui.voice,
             accepted_models=tuple(cfg.credential.accepted_models),
             support={"phone": cfg.support.phone, "email": cfg.support.email, "hours": cfg.support.hours,
-                     "hours_en": cfg.support.hours_en},
+                     "hours_en": cfg.support.hours_en,
+                     # the privacy notice says how long records stay after INE's receipt: from config, truthfully
+                     "purge_grace_days": f"{cfg.store.purge_grace_days:g}"},
         )
 
 
@@ -114,6 +117,7 @@ class Machine:
     notice: str | None = None  # transient message code: 'pin.wrong', 'signature.empty', ...
     is_cancel_asked: bool = False  # "¿Quieres salir?" is open over the current step (or "No acepto" was tapped)
     held: Any = None  # a result of the step's work that arrived while help/idle/cancel was in front
+    active_process_ids: frozenset[str] | None = None  # offered to a new citizen; None = every process
 
     def with_(self, **changes: Any) -> Machine:
         return dataclasses.replace(self, **changes)
@@ -165,7 +169,9 @@ def _reset(m: Machine, audit: str, state: State = State.WELCOME, reason: str | N
                     voice=s.voice, guidance=None, progress=0.0, challenge=None, challenge_guidance=None,
                     liveness_completed=0, liveness_total=0, reason=reason, notice=None,
                     is_cancel_asked=False, held=None, deadline_s=deadline_s, last_activity_s=m.now_s, step_started_s=m.now_s)
-    return fresh, (fx.StopCamera(), fx.WipeSession(), fx.AuditNote(kind=audit, detail=reason or ""))
+    # the next citizen is offered only what is open by the clock now (re-checked at every return to welcome)
+    return fresh, (fx.StopCamera(), fx.WipeSession(), fx.AuditNote(kind=audit, detail=reason or ""),
+                   fx.CheckProcesses())
 
 
 def fail(m: Machine, reason: str) -> Result:
@@ -175,12 +181,19 @@ def fail(m: Machine, reason: str) -> Result:
 
 
 def _process(m: Machine, process_id: str | None) -> Any | None:
+    """Any process of the catalog (a session goes on in a process that closed after it started)."""
     return next((p for p in m.settings.processes if p.id == process_id), None)
+
+
+def offered_processes(m: Machine) -> tuple[Any, ...]:
+    """The processes a citizen starting now may choose: the active ones."""
+    ids = m.active_process_ids
+    return tuple(p for p in m.settings.processes if ids is None or p.id in ids)
 
 
 def _after_start(m: Machine) -> Result:
     """After the PIN (or straight from welcome): choose the process, skipped when there is only one."""
-    processes = m.settings.processes
+    processes = offered_processes(m)
     if len(processes) == 1:
         return _after_process(m, processes[0])
     return _go(m, State.CHOOSE_PROCESS)
@@ -207,8 +220,9 @@ def _recapture(m: Machine, why: str) -> Result:
         return _refuse_card(m, why)
     s = dataclasses.replace(m.session, front=None, back=None, card_model=None, is_model_picked=False,
                             is_duplicate=False, card_attempts=attempts)
-    # the reason stays while the front is asked again, so the screen says why the card is wanted once more
-    return _go(m, State.CARD_FRONT, session=s, reason=why)
+    # Say so first, with a button that does what it says ("Tomar otra vez"): jumping straight back to the camera
+    # left the citizen looking at "Ahora muestra la parte de atrás" with no word of why.
+    return _go(m, State.CARD_REFUSED, session=s, reason=why)
 
 
 def _check_duplicate(m: Machine) -> Result:
@@ -246,7 +260,7 @@ def _vigencia_year(reading: ev.CardReading | None) -> int | None:
 def _welcome_start(m: Machine, e: ev.StartPressed) -> Result:
     if not m.is_storage_ok:
         return _reset(m, "flow.out_of_service", State.OUT_OF_SERVICE, reason="storage.full")
-    if not m.settings.processes:
+    if not offered_processes(m):
         return _reset(m, "flow.out_of_service", State.OUT_OF_SERVICE, reason="catalog.empty")
     if m.settings.is_operator_mode:
         return _go(m, State.OPERATOR_PIN, reason=None)
@@ -298,7 +312,7 @@ def _pin_state_restored(m: Machine, e: ev.PinStateRestored) -> Result:
 
 
 def _process_chosen(m: Machine, e: ev.ProcessChosen) -> Result:
-    process = _process(m, e.process_id)
+    process = next((p for p in offered_processes(m) if p.id == e.process_id), None)
     if process is None:
         return m.with_(notice="process.unknown"), ()
     return _after_process(m, process)
@@ -312,7 +326,7 @@ def _aspirant_chosen(m: Machine, e: ev.AspirantChosen) -> Result:
 
 
 def _back_to_processes(m: Machine, e: ev.BackRequested) -> Result:
-    if len(m.settings.processes) < 2:
+    if len(offered_processes(m)) < 2:
         return m, ()  # the aspirant list is the first step: there is nothing to go back to
     return _go(m, State.CHOOSE_PROCESS, session=dataclasses.replace(m.session, process_id=None))
 
@@ -320,14 +334,14 @@ def _back_to_processes(m: Machine, e: ev.BackRequested) -> Result:
 def can_leave_notice_back(m: Machine) -> bool:
     """Whether the privacy notice has a step before it (a choice of aspirant or process) to go back to."""
     process = _process(m, m.session.process_id)
-    return bool(process is not None and len(process.aspirants) > 1) or len(m.settings.processes) > 1
+    return bool(process is not None and len(process.aspirants) > 1) or len(offered_processes(m)) > 1
 
 
 def _back_from_notice(m: Machine, e: ev.BackRequested) -> Result:
     process = _process(m, m.session.process_id)
     if process is not None and len(process.aspirants) > 1:
         return _go(m, State.CHOOSE_ASPIRANT, session=dataclasses.replace(m.session, aspirant_id=None))
-    if len(m.settings.processes) > 1:
+    if len(offered_processes(m)) > 1:
         return _go(m, State.CHOOSE_PROCESS, session=dataclasses.replace(m.session, process_id=None,
                                                                          aspirant_id=None))
     return m, ()  # the notice is the first step: nothing to go back to (Cancelar leaves)
@@ -460,7 +474,9 @@ def _confirmed_seal(m: Machine, e: ev.Confirmed) -> Result:
 
 def _record_sealed(m: Machine, e: ev.RecordSealed) -> Result:
     # Sealed and durable: the plaintext is no longer needed, so drop it now; only the folio stays on screen.
-    m = m.with_(session=Session(folio=e.folio))
+    m = m.with_(session=Session(folio=e.folio, process_id=m.session.process_id,
+                                aspirant_id=m.session.aspirant_id, receipt_qr=e.receipt_qr,
+                                sealed_wall_s=e.sealed_wall_s))
     return _go(m, State.RECEIPT, (fx.WipeSession(), fx.AuditNote(kind="record.sealed"), fx.CheckStorage()),
                deadline_s=m.now_s + m.settings.receipt_timeout_s)
 
@@ -669,6 +685,11 @@ def step(m: Machine, e: Any) -> Result:
         return (m, ()) if m.state == State.FAILSAFE else fail(m, e.reason)
     if isinstance(e, ev.PinStateRestored):
         return _pin_state_restored(m, e)
+    if isinstance(e, ev.ProcessesActive):
+        m = m.with_(active_process_ids=frozenset(e.process_ids))
+        if m.state == State.OUT_OF_SERVICE and m.reason == "catalog.empty" and offered_processes(m):
+            return _reset(m, "flow.back_in_service")
+        return m, ()
     if isinstance(e, ev.StorageChecked):
         m = m.with_(is_storage_ok=e.is_ok)
         if not e.is_ok and m.state == State.WELCOME:

@@ -23,6 +23,9 @@ SAMPLE_FIELDS = {
 }
 
 
+SAMPLE_FOLIO = "K7Q2-9MXD-4TRA-Y"
+
+
 def longest_names(count: int = 6) -> list[dict[str, str]]:
     """The longest names a synthetic citizen can have (``kiosk.credential.citizen``'s lists), as the review gets
     them from the card's MRZ: accents and Ñ gone, cut at 30 characters (``is_name_truncated``).
@@ -133,7 +136,11 @@ def sample_machines(language: str = "es", settings: FlowSettings | None = None) 
             ev.HelpClosed())
     m = run(m, ev.SignatureSubmitted(strokes=(ev.Stroke(points=((1.0, 1.0, 0.0), (50.0, 40.0, 0.2))),)),
             ev.Confirmed())
-    m = run(m, ev.RecordSealed(job=m.job, folio="K1-000042-7Q"))
+    # a receipt as the store makes it (kiosk.store.citizen_receipt: folio, device, process, aspirant, UTC minute,
+    # 86 characters of Ed25519 signature); the signature here is a placeholder of the right length
+    qr = "|".join(("AR1", SAMPLE_FOLIO, "kiosk-cdmx-0042", s.processes[0].id, s.processes[0].aspirants[0].id,
+                   "20270115T1705Z", "S" * 86))
+    m = run(m, ev.RecordSealed(job=m.job, folio=SAMPLE_FOLIO, receipt_qr=qr, sealed_wall_s=1_800_032_700.0))
     # the branches
     r = new_machine(s, now_s=10.0)
     r = run(r, ev.StartPressed(), ev.PinEntered("0000"))

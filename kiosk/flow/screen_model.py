@@ -16,6 +16,7 @@ from kiosk.flow.machine import (
     Machine,
     can_leave_notice_back,
     countdown_s,
+    offered_processes,
 )
 from kiosk.flow.states import STEP_TOTAL, STEPS, State
 
@@ -93,6 +94,8 @@ class ScreenModel:
     # outcomes
     countdown_s: int | None = None  # idle warning / receipt / lockout
     folio: str | None = None
+    receipt_qr: str = ""  # what the receipt's QR carries: folio + device signature (else the folio alone)
+    sealed_wall_s: float | None = None  # when the record was sealed (Unix seconds; shown in local time)
     reason: str | None = None  # refusal / failsafe / out-of-service reason code
     notice: str | None = None  # transient message code ('pin.wrong', 'signature.empty', ...)
     can_retry: bool = False
@@ -142,8 +145,9 @@ def build_screen_model(m: Machine) -> ScreenModel:
     """The ScreenModel of the machine's current state."""
     st = m.state
     step, step_key = STEPS.get(st, (0, None))
-    processes = tuple(_process_item(p) for p in m.settings.processes)
-    process = next((p for p in processes if p.id == m.session.process_id), None)
+    processes = tuple(_process_item(p) for p in offered_processes(m))
+    chosen = next((p for p in m.settings.processes if p.id == m.session.process_id), None)
+    process = _process_item(chosen) if chosen is not None else None
     aspirant = next((a for a in process.aspirants if a.id == m.session.aspirant_id), None) if process else None
     overlay = "card" if st in (State.CARD_FRONT, State.CARD_BACK) else "face" if st == State.SELFIE else None
     show_review = st in (State.REVIEW_DATA, State.REVIEW_PHOTO, State.DUPLICATE_WARNING, State.CONFIRM)
@@ -164,7 +168,8 @@ def build_screen_model(m: Machine) -> ScreenModel:
         review=_review(m) if show_review else None,
         card_photo=m.session.front.face_crop if (st == State.REVIEW_PHOTO and m.session.front) else None,
         countdown_s=countdown_s(m) if st in (State.IDLE_WARNING, State.RECEIPT, State.OUT_OF_SERVICE) else None,
-        folio=m.session.folio, reason=m.reason, notice=m.notice, can_retry=can_retry,
+        folio=m.session.folio, receipt_qr=m.session.receipt_qr, sealed_wall_s=m.session.sealed_wall_s,
+        reason=m.reason, notice=m.notice, can_retry=can_retry,
         attempts_left=max(0, m.settings.max_match_attempts - m.session.match_attempts),
         pin_attempts_left=m.pin_attempts_left if st == State.OPERATOR_PIN else None,
         is_duplicate=m.session.is_duplicate, help_return=m.resume if st == State.HELP else None,

@@ -36,6 +36,8 @@ class Session:
     card_attempts: int = 0
     signature: tuple[Stroke, ...] = ()
     folio: str | None = None
+    receipt_qr: str = ""  # the signed receipt text the QR carries (after sealing only)
+    sealed_wall_s: float | None = None  # when the record was sealed (Unix seconds), for the receipt
 
     @property
     def is_empty(self) -> bool:

@@ -254,13 +254,24 @@ class StoreAdapter:
     """Duplicate check, free space and sealing with :class:`kiosk.store.db.RecordStore`."""
 
     def __init__(self, store: RecordStore, cfg: Config, clock: Clock, notice_version: str, device_id: str,
-                 is_clock_synced: Callable[[], bool] = lambda: False) -> None:
+                 is_clock_synced: Callable[[], bool] = lambda: False, *, device_key: Any = None) -> None:
+        """``device_key``: the device's Ed25519 private key, which signs the citizen's receipt QR."""
         self.store = store
+        self._device_key = device_key
         self._device_id = device_id
         self._cfg = cfg
         self._clock = clock
         self._notice_version = notice_version
         self._is_clock_synced = is_clock_synced
+
+    def receipt_qr(self, folio: str, process_id: str, aspirant_id: str, sealed_wall_s: float) -> str:
+        """The signed QR text of the citizen's receipt (:mod:`kiosk.store.citizen_receipt`); '' without a key."""
+        if self._device_key is None:
+            return ""
+        from kiosk.store.citizen_receipt import make_receipt_qr
+
+        return make_receipt_qr(self._device_key, folio=folio, device_id=self._device_id, process_id=process_id,
+                               aspirant_id=aspirant_id, sealed_wall_s=sealed_wall_s)
 
     def check_space(self) -> tuple[bool, float]:
         status = self.store.check_space(raise_on_full=False)

@@ -406,7 +406,9 @@ class EffectRunner:
 
     def __init__(self, camera: CameraWorker, jobs: JobWorker, vision: VisionPort, face: FacePort, store: StorePort,
                  clock: Clock, *, pin_check: Callable[[str], str | None] | None = None,
-                 speaker: Speaker | None = None, pin_guard: PinGuardPort | None = None) -> None:
+                 speaker: Speaker | None = None, pin_guard: PinGuardPort | None = None,
+                 active_processes: Callable[[], Sequence[str]] | None = None) -> None:
+        """``active_processes()``: ids of the catalog processes open today, by the clock at each call."""
         self.camera = camera
         self.jobs = jobs
         self._vision = vision
@@ -416,6 +418,7 @@ class EffectRunner:
         self._pin_check = pin_check
         self._speaker = speaker
         self._pin_guard = pin_guard  # operator mode only (kiosk.store.operator_pin.PinGuardFile)
+        self._active_processes = active_processes
 
     def run(self, effects: Sequence[Any]) -> None:
         for e in effects:
@@ -444,6 +447,10 @@ class EffectRunner:
             self.jobs.submit(lambda: self._check_pin(e))
         elif isinstance(e, fx.CheckStorage):
             self.jobs.submit(self._space)
+        elif isinstance(e, fx.CheckProcesses):
+            if self._active_processes is not None:
+                active = self._active_processes
+                self.jobs.submit(lambda: ev.ProcessesActive(process_ids=tuple(active())))
         elif isinstance(e, fx.Speak):
             if self._speaker is not None:
                 self._speaker.say(e.key, e.language)
@@ -476,8 +483,9 @@ class EffectRunner:
         return ev.FaceMatched(job=e.job, is_match=out.is_match, distance=out.distance, threshold=out.threshold)
 
     def _seal(self, e: fx.SealRecord) -> Any:
+        wall_s = self._clock.wall()
         try:
-            folio = self._store.seal(e.draft, self._clock.wall())
+            folio = self._store.seal(e.draft, wall_s)
         except StorageFull:
             return ev.SealFailed(job=e.job, reason="storage.full")
         except KeyMissing:
@@ -486,7 +494,12 @@ class EffectRunner:
         except StoreError:
             log.exception("sealing failed")
             return ev.SealFailed(job=e.job, reason="store.error")
-        return ev.RecordSealed(job=e.job, folio=folio)
+        try:
+            qr = self._store.receipt_qr(folio, e.draft.process_id, e.draft.aspirant_id, wall_s)
+        except Exception:  # noqa: BLE001 - the record is sealed and durable: the folio alone still goes out
+            log.exception("signing the receipt QR failed")
+            qr = ""
+        return ev.RecordSealed(job=e.job, folio=folio, receipt_qr=qr, sealed_wall_s=wall_s)
 
     def _check_pin(self, e: fx.CheckOperatorPin) -> Any:
         operator = self._pin_check(e.pin) if self._pin_check is not None else None

@@ -68,7 +68,7 @@ _PII = (
     re.compile(r"[A-Z]{6}\d{8}[HM]\d{3}", re.I),  # clave de elector
     re.compile(r"\d{9,}"),  # CIC, identificador, phone numbers, ...
 )
-_ID_KEYS = {"record_id": re.compile(r"[0-9a-f]{32}"), "folio": re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]"),
+_ID_KEYS = {"record_id": re.compile(r"[0-9a-f]{32}"), "folio": re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}(-[0-9A-Z]{4})?-[0-9A-Z]"),  # + the 9-char folios of old logs
             "key_id": re.compile(r"[0-9a-f]{16}")}
 _DENY_KEYS = {"cic", "curp", "identificador", "clave_elector", "name", "nombre", "names", "surname",
               "given_names", "birth_date", "address", "domicilio", "mrz", "selfie", "signature"}

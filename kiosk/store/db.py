@@ -39,7 +39,7 @@ from kiosk.store import audit as audit_mod
 from kiosk.store.audit import AuditLog, AuditReport
 from kiosk.store.audit_head import HEAD_FILE
 from kiosk.store.durable import fsync_dir as _fsync_dir
-from kiosk.store.folio import MAX_SEQ, make_folio
+from kiosk.store.folio import new_folio
 from kiosk.store.keys import KeyRing
 from kiosk.store.seal import AeadChoice, choose_aead
 
@@ -492,9 +492,8 @@ class RecordStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0]
-                if seq > MAX_SEQ:
-                    raise StoreError("this device has used up its folio numbers; re-provision it with a new id")
-                folio = make_folio(keys.device_id, seq)
+                # random, not device + seq: a wiped data directory restarts seq (see kiosk/store/folio.py)
+                folio = new_folio()
                 wall_s, mono_s = float(self._clock.wall()), float(self._clock.monotonic())
                 env = seal(payload, device_id=keys.device_id, record_id=record_id, folio=folio, seq=seq,
                            sealed_wall_s=wall_s, sealed_mono_s=mono_s, is_clock_synced=record.is_clock_synced,

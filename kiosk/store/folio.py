@@ -1,62 +1,37 @@
-"""Folios: the short receipt code a citizen sees, e.g. ``K7Q2-9MXD-4``.
+"""Folios: the short receipt code a citizen sees, e.g. ``K7Q2-9MXD-4TRA-5``.
 
-Crockford base32 (no I, L, O, U: nothing to confuse on a screen or read over the phone):
+Crockford base32 (no I, L, O, U: nothing to confuse on a screen or read over the phone): 12 characters of
+**random** bits (60 bits from the operating system's CSPRNG) and 1 check character (Luhn mod 32, which catches
+every single-character typo and most adjacent swaps).
 
-* 4 characters (20 bits) tag the device: a hash of its id, constant per kiosk, so staff can tell kiosks apart;
-* 4 characters (20 bits) are the record's sequence number passed through a small keyed permutation (a 4-round
-  Feistel network keyed by the device id), so consecutive folios look unrelated and do not reveal the count;
-* 1 check character (Luhn mod 32) catches every single-character typo and most adjacent swaps.
+Why random and not the device id + a sequence number: a sequence restarts when a data directory is wiped or
+re-provisioned, and device tags of a few characters collide between devices, so "device + counter" folios
+repeat (the walkthrough got ``9G8Z-V5RP-5`` from two data directories). A random folio depends on neither.
+The record's sequence number is still kept by the store (and signed in the envelope); it is simply not the folio.
 
-The permutation is a bijection, so folios are unique per device for sequence numbers 1 … 2^20 − 1.
+Collision probability. For N folios ever issued, by every device and every wiped directory together, the chance
+that any two are equal is about N² / 2⁶¹ (birthday bound over 2⁶⁰ values):
+
+* N = 10 million (a national campaign):  ≈ 4 × 10⁻⁵
+* N = 100 million:                       ≈ 4 × 10⁻³
+
+Within one store a repeat is refused by the database's UNIQUE constraint (the record is then not saved and the
+citizen sees the failsafe screen, at a chance of n / 2⁶⁰ per record for a store holding n records). Across
+devices a repeat cannot mix two citizens' receipts up: the receipt's QR carries the device id with the folio,
+signed by the device key (:mod:`kiosk.store.citizen_receipt`).
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 
 from kiosk.errors import InvalidField
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
 _ALIASES = {"I": "1", "L": "1", "O": "0"}
-SEQ_BITS = 20
-MAX_SEQ = (1 << SEQ_BITS) - 1
-_HALF = SEQ_BITS // 2
-_MASK = (1 << _HALF) - 1
-_ROUNDS = 4
-
-
-def _round_keys(device_id: str) -> list[bytes]:
-    base = hashlib.sha256(b"apoyo-folio/perm\x00" + device_id.encode()).digest()
-    return [base + bytes([r]) for r in range(_ROUNDS)]
-
-
-def _f(key: bytes, half: int) -> int:
-    return int.from_bytes(hashlib.sha256(key + half.to_bytes(2, "big")).digest()[:4], "big") & _MASK
-
-
-def _permute(seq: int, device_id: str) -> int:
-    left, right = seq >> _HALF, seq & _MASK
-    for k in _round_keys(device_id):
-        left, right = right, left ^ _f(k, right)
-    return (left << _HALF) | right
-
-
-def _unpermute(value: int, device_id: str) -> int:
-    left, right = value >> _HALF, value & _MASK
-    for k in reversed(_round_keys(device_id)):
-        left, right = right ^ _f(k, left), left
-    return (left << _HALF) | right
-
-
-def device_tag(device_id: str) -> str:
-    """The 4-character tag shared by every folio of ``device_id``."""
-    v = int.from_bytes(hashlib.sha256(b"apoyo-folio/tag\x00" + device_id.encode()).digest()[:3], "big") >> 4
-    return _encode(v, 4)
-
-
-def _encode(value: int, n_chars: int) -> str:
-    return "".join(ALPHABET[(value >> (5 * (n_chars - 1 - i))) & 31] for i in range(n_chars))
+BODY_CHARS = 12
+RANDOM_BITS = 5 * BODY_CHARS  # 60
 
 
 def check_char(body: str) -> str:
@@ -69,15 +44,18 @@ def check_char(body: str) -> str:
     return ALPHABET[(32 - total % 32) % 32]
 
 
-def make_folio(device_id: str, seq: int) -> str:
-    """Folio of record number ``seq`` (1 … 2^20 − 1) of ``device_id``, as ``XXXX-XXXX-C``.
+def _format(body: str) -> str:
+    return f"{body[0:4]}-{body[4:8]}-{body[8:12]}-{check_char(body)}"
 
-    Raises :class:`InvalidField` when ``seq`` is out of range (the device's folio space is used up).
-    """
-    if not 1 <= seq <= MAX_SEQ:
-        raise InvalidField("seq", f"must be 1…{MAX_SEQ}, got {seq}")
-    body = device_tag(device_id) + _encode(_permute(seq, device_id), 4)
-    return f"{body[:4]}-{body[4:]}-{check_char(body)}"
+
+def new_folio(random_bits: int | None = None) -> str:
+    """A fresh folio, ``XXXX-XXXX-XXXX-C``. ``random_bits`` (0 … 2⁶⁰ − 1) is for tests; by default the bits come
+    from :func:`secrets.randbits`. Raises :class:`InvalidField` for bits out of range."""
+    value = secrets.randbits(RANDOM_BITS) if random_bits is None else random_bits
+    if not 0 <= value < (1 << RANDOM_BITS):
+        raise InvalidField("random_bits", f"must be 0…2^{RANDOM_BITS}-1")
+    body = "".join(ALPHABET[(value >> (5 * (BODY_CHARS - 1 - i))) & 31] for i in range(BODY_CHARS))
+    return _format(body)
 
 
 def normalize_folio(text: str) -> str:
@@ -86,22 +64,11 @@ def normalize_folio(text: str) -> str:
     Raises :class:`InvalidField` on a wrong length, a character outside the alphabet or a bad check character.
     """
     chars = "".join(_ALIASES.get(c, c) for c in text.upper() if c not in "- ")
-    if len(chars) != 9:
-        raise InvalidField("folio", "must have 9 characters (XXXX-XXXX-C)")
+    if len(chars) != BODY_CHARS + 1:
+        raise InvalidField("folio", "must have 13 characters (XXXX-XXXX-XXXX-C)")
     bad = [c for c in chars if c not in _INDEX]
     if bad:
         raise InvalidField("folio", f"character {bad[0]!r} is not used in folios")
-    if check_char(chars[:8]) != chars[8]:
+    if check_char(chars[:BODY_CHARS]) != chars[BODY_CHARS]:
         raise InvalidField("folio", "check character does not match (typo?)")
-    return f"{chars[:4]}-{chars[4:8]}-{chars[8]}"
-
-
-def folio_seq(device_id: str, folio: str) -> int:
-    """Sequence number encoded in ``folio`` for ``device_id``; raises InvalidField if it is not that device's."""
-    canon = normalize_folio(folio)
-    if canon[:4] != device_tag(device_id):
-        raise InvalidField("folio", "belongs to another device")
-    value = 0
-    for c in canon[5:9]:
-        value = (value << 5) | _INDEX[c]
-    return _unpermute(value, device_id)
+    return _format(chars[:BODY_CHARS])

@@ -62,6 +62,8 @@ def open_display(size: tuple[int, int], *, fullscreen: bool = False, headless: b
     if headless:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     try:
+        # the window's class is what a desktop shows and a window manager matches (it was "__main__.py")
+        os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", "apoyo-kiosk")
         pygame.display.init()
         pygame.font.init()
         driver = pygame.display.get_driver()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ def test_development_build_reaches_the_welcome_screen(tmp_path: Path) -> None:
     kiosk = build_kiosk(cfg_for(tmp_path), clock=FakeClock(start_wall=time.time()), threaded=False,
                         face=FakeFace())
     try:
-        assert kiosk.catalog.is_development and len(kiosk.controller.machine.settings.processes) == 3
+        # the flow knows every process of the catalog; those open today are offered
+        machine = kiosk.controller.machine
+        assert kiosk.catalog.is_development and len(machine.settings.processes) == len(kiosk.catalog.processes)
+        assert machine.active_process_ids == {p.id for p in kiosk.catalog.active(date.fromtimestamp(time.time()))}
         assert (tmp_path / "keys" / "device_ed25519.key").exists()
         assert (tmp_path / "dev-central" / "DEVELOPMENT_ONLY").exists()
         kiosk.runner.jobs.run_pending()  # the storage check queued at start
@@ -206,3 +210,42 @@ def test_the_headless_mirror_writes_the_screen_as_png(tmp_path: Path) -> None:
     saved = pygame.image.load(str(tmp_path / "out" / "screen.png"))
     assert saved.get_size() == (80, 48) and tuple(saved.get_at((5, 5)))[:3] == (10, 200, 30)
     assert not (tmp_path / "out" / "screen.tmp.png").exists()
+
+
+def test_today_comes_from_the_clock_at_each_use_and_closed_processes_stop_being_offered(tmp_path: Path) -> None:
+    # Walkthrough finding 8: "today" was computed once at start, so a kiosk running for days checked vigencia
+    # against its start date and kept offering processes whose window had closed. Start the kiosk one minute
+    # before midnight on the last day any development process is open.
+    from datetime import datetime, timedelta
+
+    from kiosk.catalog import development_catalog
+    from kiosk.flow import events as ev
+
+    last = max(p.ends_on for p in development_catalog().processes)
+    clock = FakeClock(start_wall=datetime(last.year, last.month, last.day, 23, 59, 0).timestamp())
+    kiosk = build_kiosk(cfg_for(tmp_path), clock=clock, threaded=False, face=FakeFace())
+    try:
+        c = kiosk.controller
+        assert c.machine.active_process_ids == {p.id for p in kiosk.catalog.active(last)} != set()
+        assert kiosk.vision._today() == last
+        c.dispatch(ev.StartPressed())  # a citizen starts while the processes are open
+        started = c.state
+        assert started in (State.CHOOSE_PROCESS, State.CHOOSE_ASPIRANT, State.PRIVACY_NOTICE)
+        clock.advance(30)
+        c.pump()
+        c.dispatch(ev.StillHereConfirmed())  # the citizen is reading (a touch), so no idle warning
+        clock.advance(31)  # midnight passes
+        assert kiosk.vision._today() == last + timedelta(days=1)  # vigencia is judged by the new day
+        c.pump()  # the minute's check runs on the controller's periodic list
+        kiosk.runner.jobs.run_pending()
+        c.pump()
+        assert c.machine.active_process_ids == frozenset()
+        assert c.state == started  # the citizen already inside goes on
+        c.dispatch(ev.CancelRequested())
+        kiosk.runner.jobs.run_pending()
+        c.pump()
+        assert c.state == State.WELCOME
+        c.dispatch(ev.StartPressed())  # the next citizen is not offered the closed processes
+        assert c.state == State.OUT_OF_SERVICE and c.machine.reason == "catalog.empty"
+    finally:
+        kiosk.close()

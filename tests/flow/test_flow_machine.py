@@ -242,7 +242,9 @@ def test_happy_path_reaches_receipt_with_the_right_effects() -> None:
     assert d.fields["cic"] == "123456789" and d.signature == strokes and d.selfie is pic
     assert d.match_distance == pytest.approx(0.4) and d.liveness_score == pytest.approx(0.9)
     m, out = run(m, ev.RecordSealed(job=m.job, folio="K1-000001-AB"))
-    assert m.state == State.RECEIPT and m.session == Session(folio="K1-000001-AB")
+    # only the folio and what the citizen supported stay, for the receipt
+    assert m.state == State.RECEIPT and m.session == Session(
+        folio="K1-000001-AB", process_id=s.processes[0].id, aspirant_id=s.processes[0].aspirants[1].id)
     assert fx.WipeSession() in out and fx.CheckStorage() in out
     assert build_screen_model(m).folio == "K1-000001-AB"
     m, out = run(m, ev.Confirmed())
@@ -327,9 +329,9 @@ TABLE: list[tuple[str, State, Make, State, tuple[type, ...]]] = [
     ("refused finish", State.CARD_REFUSED, lambda m: ev.Confirmed(), State.WELCOME, (fx.WipeSession,)),
     ("refused staff", State.CARD_REFUSED, lambda m: ev.StaffHelpRequested(), State.HELP, ()),
     ("data ok", State.REVIEW_DATA, lambda m: ev.DataConfirmed(), State.REVIEW_PHOTO, ()),
-    ("data wrong", State.REVIEW_DATA, lambda m: ev.DataRejected(), State.CARD_FRONT, (fx.StartCardCapture,)),
+    ("data wrong", State.REVIEW_DATA, lambda m: ev.DataRejected(), State.CARD_REFUSED, ()),
     ("photo ok", State.REVIEW_PHOTO, lambda m: ev.PhotoConfirmed(), State.SELFIE_TIPS, ()),
-    ("photo wrong", State.REVIEW_PHOTO, lambda m: ev.PhotoRejected(), State.CARD_FRONT, (fx.StartCardCapture,)),
+    ("photo wrong", State.REVIEW_PHOTO, lambda m: ev.PhotoRejected(), State.CARD_REFUSED, ()),
     ("tips read", State.SELFIE_TIPS, lambda m: ev.SelfieTipsRead(), State.SELFIE, (fx.StartSelfie,)),
     ("not live", State.SELFIE, lambda m: ev.LivenessFinished(job=m.job, is_live=False), State.MATCH_RETRY,
      (fx.StopCamera,)),
@@ -702,10 +704,14 @@ def test_rejected_data_recaptures_until_attempts_run_out() -> None:
     m = at(State.REVIEW_DATA)
     for _ in range(m.settings.max_card_attempts - 1):
         m, _ = step(m, ev.DataRejected())
-        assert m.state == State.CARD_FRONT and m.session.front is None and m.session.back is None
+        assert m.state == State.CARD_REFUSED and m.session.front is None and m.session.back is None
+        assert build_screen_model(m).can_retry  # "Tomar otra vez" does what it says
+        m, _ = step(m, ev.RetryRequested())
+        assert m.state == State.CARD_FRONT
         m = _recapture_to_review(m)
     m, _ = step(m, ev.DataRejected())
     assert m.state == State.CARD_REFUSED and m.reason == "card.data_rejected"
+    assert not build_screen_model(m).can_retry  # the last one: no "Tomar otra vez", only finish or staff help
 
 
 def _recapture_to_review(m: Machine) -> Machine:
@@ -803,8 +809,12 @@ def test_screen_model_marks_a_name_the_mrz_cut() -> None:
 ])
 def test_the_card_asked_again_after_the_review_says_why(state, reject, why) -> None:
     # Seen live: "Están mal" jumped back to "Muestra el frente de tu credencial" with no word of why.
-    m, _ = run(at(state), reject)
-    assert (m.state, build_screen_model(m).reason) == (State.CARD_FRONT, why)
+    # Then "No es mi foto" asked for the back at once: now a screen says what happens next, first.
+    m, out = run(at(state), reject)
+    assert (m.state, build_screen_model(m).reason) == (State.CARD_REFUSED, why)
+    assert not any(isinstance(e, fx.StartCardCapture) for e in out)  # the camera waits for "Tomar otra vez"
+    m, _ = run(m, ev.RetryRequested())
+    assert m.state == State.CARD_FRONT
     m, _ = run(m, ev.CardCaptured(job=m.job, side="front", reading=front_reading()))
     assert (m.state, m.reason) == (State.CARD_BACK, None)
 
@@ -1025,3 +1035,22 @@ def test_no_acepto_says_so_and_offers_the_notice_again() -> None:
     assert back.state == State.PRIVACY_NOTICE and not back.is_cancel_asked
     gone, out = step(m, ev.CancelConfirmed())
     assert gone.state == State.WELCOME and fx.AuditNote(kind="consent.declined") in out
+
+
+def test_a_process_that_closes_mid_session_still_seals_but_is_not_offered_next() -> None:
+    m = at(State.CONFIRM)
+    pid = m.session.process_id
+    m, _ = step(m, ev.ProcessesActive(process_ids=tuple(p.id for p in m.settings.processes if p.id != pid)))
+    assert m.state == State.CONFIRM and build_screen_model(m).process.id == pid  # still shown, still sealed
+    m, out = step(m, ev.Confirmed())
+    assert any(isinstance(e, fx.SealRecord) and e.draft.process_id == pid for e in out)
+    m, out = step(m, ev.RecordSealed(job=m.job, folio="F-1"))
+    assert build_screen_model(m).process.id == pid  # the receipt names what the citizen supported
+    m, out = step(m, ev.Confirmed())
+    assert m.state == State.WELCOME and fx.CheckProcesses() in out  # re-checked at every return to welcome
+    assert pid not in [p.id for p in build_screen_model(m).processes]
+    m, _ = step(m, ev.ProcessesActive(process_ids=()))
+    m, _ = step(m, ev.StartPressed())
+    assert (m.state, m.reason) == (State.OUT_OF_SERVICE, "catalog.empty")
+    m, _ = step(m, ev.ProcessesActive(process_ids=(pid,)))  # a process opens: back in service by itself
+    assert m.state == State.WELCOME

@@ -15,7 +15,7 @@ from apoyo_protocol.envelope import open_envelope, seal
 from apoyo_protocol.receipt import sign_receipt
 from kiosk.errors import IntegrityError, InvalidField, KeyMissing, StorageFull, StoreError
 from kiosk.store.db import SCHEMA_VERSION, FakeSpaceProbe, RecordStore, migrate, schema_version
-from kiosk.store.folio import folio_seq, normalize_folio
+from kiosk.store.folio import normalize_folio
 from kiosk.store.record import CaptureRecord
 
 
@@ -34,7 +34,7 @@ def test_seal_commit_returns_folio_and_central_can_read_it(env, rng):
     record = make_record(env.clock, rng)
     with _store(env) as store:
         result = store.seal_and_commit(record)
-        assert normalize_folio(result.folio) == result.folio and folio_seq(DEVICE_ID, result.folio) == 1
+        assert normalize_folio(result.folio) == result.folio
         assert store.state_of(result.folio) == "sealed" and not result.was_duplicate
         envelope = store.envelope(result.record_id)
         assert len(envelope) == result.size_bytes
@@ -66,8 +66,9 @@ def test_folios_are_unique_and_sequential_underneath(env, rng):
         folios = [store.seal_and_commit(make_record(env.clock, rng, cic=f"{100000000 + i}")).folio
                   for i in range(12)]
     assert len(set(folios)) == 12
-    assert [folio_seq(DEVICE_ID, f) for f in folios] == list(range(1, 13))
-    assert len({f[:4] for f in folios}) == 1  # the device tag
+    with _store(env) as store:
+        seqs = [store._conn.execute("SELECT seq FROM records WHERE folio = ?", (f,)).fetchone()[0] for f in folios]
+    assert seqs == list(range(1, 13))  # the sequence stays underneath; the folio no longer carries it
 
 
 def test_duplicate_check_uses_a_keyed_hash(env, rng):
@@ -235,7 +236,7 @@ def test_migrates_an_old_database(env, rng):
         assert store.state_of("AAAA-AAAA-0") == "sealed"
         assert [r[0] for r in store._conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
         nxt = store.seal_and_commit(make_record(env.clock, rng, cic="121212121"))
-        assert folio_seq(DEVICE_ID, nxt.folio) == 2
+        assert store._conn.execute("SELECT seq FROM records WHERE folio = ?", (nxt.folio,)).fetchone()[0] == 2
 
 
 def test_refuses_a_database_from_newer_software(env):

@@ -200,7 +200,7 @@ def test_spoken_text_for_every_screen_without_personal_data() -> None:
             assert "MUESTRA EJEMPLO" not in text and "123456789" not in text
     models = sample_screen_models("es")
     assert "Parpadea" in spoken_text(models[State.SELFIE])
-    assert "K 1" in spoken_text(models[State.RECEIPT])
+    assert "K 7 Q 2" in spoken_text(models[State.RECEIPT])
     assert "Welcome" in spoken_text(models[State.WELCOME], "en")
 
 

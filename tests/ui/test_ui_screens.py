@@ -166,7 +166,8 @@ def test_receipt_qr_decodes_to_the_folio(models, size) -> None:
     runtime.render(surface, model, now_s=0.0)
     rgb = np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
     found = [b.text for b in zxingcpp.read_barcodes(rgb)]
-    assert model.folio in found
+    # the QR carries the signed receipt (folio, device, process, aspirant, time, signature), not the folio alone
+    assert model.receipt_qr in found and f"|{model.folio}|" in model.receipt_qr
     assert any(model.folio == r.text for r in runtime.last_texts)
 
 

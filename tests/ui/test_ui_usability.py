@@ -131,12 +131,35 @@ def test_the_leave_dialog_fits_every_screen(size, lang, large_text) -> None:
     assert all(surface.get_rect().contains(t.rect) for t in live)
 
 
-@pytest.mark.parametrize(("reason", "said"), [("card.data_rejected", "Dijiste que los datos estaban mal"),
-                                              ("card.photo_rejected", "Dijiste que no era tu foto")])
-def test_card_front_says_why_it_asks_again(es_models, reason, said) -> None:
-    model = dataclasses.replace(es_models[State.CARD_FRONT], reason=reason)
-    assert said in _drawn(model)
-    assert said not in _drawn(es_models[State.CARD_FRONT])
+@pytest.mark.parametrize(("reason", "said"), [("card.data_rejected", "Dijiste que los datos no estaban bien"),
+                                              ("card.photo_rejected", "Dijiste que la foto no era la tuya")])
+def test_a_retake_says_why_and_its_buttons_match_its_words(es_models, reason, said) -> None:
+    # Seen live: "Están mal" / "No es mi foto" jumped to the camera with no word of why; the third time the
+    # screen said "Vamos a tomar otra vez tu credencial" with only Terminar and staff help to tap.
+    runtime = UiRuntime()
+    retake = dataclasses.replace(es_models[State.CARD_REFUSED], reason=reason, can_retry=True)
+    runtime.render(pygame.Surface((800, 480)), retake, now_s=1.0)
+    drawn = " | ".join(r.text for r in runtime.last_texts)
+    labels = [t.label for t in runtime.last_targets if t.is_enabled]
+    assert said in drawn and "Vamos a tomar otra vez tu credencial" in drawn and "Tomar otra vez" in labels
+    final = dataclasses.replace(retake, can_retry=False)
+    runtime.render(pygame.Surface((800, 480)), final, now_s=2.0)
+    drawn = " | ".join(r.text for r in runtime.last_texts)
+    labels = [t.label for t in runtime.last_targets if t.is_enabled]
+    assert "Vamos a tomar otra vez" not in drawn and "Tomar otra vez" not in labels
+    assert "Ya no quedan intentos" in drawn and "Pedir ayuda al personal" in labels
+
+
+def test_no_refusal_promises_a_retry_its_buttons_do_not_offer(es_models) -> None:
+    from kiosk.flow.machine import RETRYABLE_CARD_REASONS
+
+    for reason in sorted(RETRYABLE_CARD_REASONS):
+        runtime = UiRuntime()
+        model = dataclasses.replace(es_models[State.CARD_REFUSED], reason=reason, can_retry=False)
+        runtime.render(pygame.Surface((800, 480)), model, now_s=1.0)
+        drawn = " | ".join(r.text for r in runtime.last_texts)
+        assert "Intentar de nuevo" not in [t.label for t in runtime.last_targets]
+        assert "intenta de nuevo" not in drawn.lower() and "Ya no quedan intentos" in drawn, (reason, drawn)
 
 
 @pytest.mark.parametrize("size", [(800, 480), (720, 1280), (1024, 600), (1280, 800)],
@@ -219,3 +242,25 @@ def test_cancel_and_help_right_after_a_new_screen_are_not_ignored(es_models) -> 
     for kind in ("press", "release", "tap"):
         runtime.handle_pointer(Pointer(kind, target.rect.center, 5.1, start_pos=target.rect.center), events.append)
     assert events == []
+
+
+def test_the_notice_says_how_long_records_really_stay(tmp_path) -> None:
+    # The notice said data are erased once INE confirms receipt, while store.purge_grace_days kept them longer.
+    from kiosk.config import load_config
+    from kiosk.flow.machine import FlowSettings
+    from kiosk.flow.samples import sample_screen_models, sample_settings
+    from kiosk.ui.i18n import translator
+    from kiosk.ui.screens._base import ScreenContext
+    from kiosk.ui.screens.privacy_notice import notice_texts
+    from kiosk.ui.theme import Fonts, make_theme
+    from kiosk.ui.widgets import Painter
+
+    cfg = load_config(env={}, overrides={"store": {"purge_grace_days": 7}})
+    support = FlowSettings.from_config(cfg, ()).support
+    settings = dataclasses.replace(sample_settings(is_operator_mode=True), support=support)
+    for lang, said in (("es", "y 7 días más"), ("en", "and 7 more days")):
+        model = sample_screen_models(lang, settings)[State.PRIVACY_NOTICE]
+        surface = pygame.Surface((800, 480))
+        ctx = ScreenContext(p=Painter(surface, make_theme((800, 480)), Fonts(), {}), m=model,
+                            tr=translator(lang), local=UiRuntime().local, now_s=0.0)
+        assert any(said in body for _, body in notice_texts(ctx)), lang

@@ -38,6 +38,7 @@ def notice_texts(ctx: ScreenContext) -> list[tuple[str, str]]:
         "url": process.privacy_url if process and process.privacy_url else "—",
         "legal_basis": process.legal_basis if process and process.legal_basis else "—",
         "contact": m.support.get("email", "") or m.support.get("phone", "") or "—",
+        "grace_days": m.support.get("purge_grace_days", "30"),
     }
     return [(ctx.t(h), ctx.t(b, **values)) for h, b in SECTIONS]
 
