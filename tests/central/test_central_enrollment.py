@@ -143,7 +143,9 @@ def test_the_token_qr_code_reads_back(enrollment):
     text = token.qr_text("https://central.example.invalid:8444")
     png = token_qr_png(text)
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    (found,) = zxingcpp.read_barcodes(image)
+    # Only QR codes: a QR's module pattern reads now and then as a short 1D code too (an ITF '9041' in about
+    # 1 of 750 random tokens), which is no fault of the QR.
+    (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     doc = parse_qr_payload(found.text)
     assert doc["token"] == token.token and doc["office"] == "oficina-09"
     assert token_qr_svg(text).lstrip().startswith("<?xml")
